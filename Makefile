@@ -1,0 +1,100 @@
+# mcmsim — GNU make, driven by pkg-config. `make help` lists the targets.
+SHELL := /bin/bash
+CC := mpicc
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+NP ?= 2
+
+PKGS := ompi scalapack-openmpi hdf5-openmpi blas
+# GSL is linked against OpenBLAS (-lblas from the blas alternative), never against -lgslcblas.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) gsl 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(shell pkg-config --libs-only-L gsl 2>/dev/null) \
+  -lgsl -linih -lm
+
+OPT ?= -O2
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wformat=2
+ifeq ($(CI),true)
+  WERROR ?= -Werror
+endif
+ifeq ($(SANITIZE),1)
+  OPT := -O1 -g -fno-omit-frame-pointer
+  SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+CFLAGS_ALL = -std=c11 -D_DEFAULT_SOURCE $(OPT) -g $(WARN) $(WERROR) $(SAN) -Iinclude -I$(BUILD) \
+  $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC)) $(BUILD)/obj/version.o
+LIB := $(BUILD)/libmcmsim.a
+BIN := $(BUILD)/mcmsim
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+# Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
+$(BUILD)/obj/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -fopenmp-simd
+
+.PHONY: all deps demo test test-asan bench unit format format-check clean help
+all: deps-quiet $(BIN) $(UNIT_BIN) $(BENCH_BIN)
+
+help:
+	@echo "make demo      install missing packages, build, run input/quickstart.ini on $(NP) ranks, plot"
+	@echo "make test      install, build, run every test (last line: N passed, N failed)"
+	@echo "make test-asan unit tests and serial CLI tests under AddressSanitizer + UBSan"
+	@echo "make bench     build and run the benchmarks in tests/bench/"
+	@echo "make format    clang-format every C source; format-check only checks"
+
+deps deps-quiet:
+	@bash .ci/setup-deps.sh
+
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	$(CC) $(CFLAGS_ALL) $(CFLAGS_FILE) -MMD -MP -c $< -o $@
+
+# The version unit is regenerated when its text changes (git state, compiler, flags).
+$(BUILD)/version.c: FORCE | $(BUILD)/obj
+	@bash tests/gen_version.sh "$(CC)" "$(CFLAGS_ALL)" > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+$(BUILD)/obj/version.o: $(BUILD)/version.c
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+FORCE:
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): src/main.c $(LIB)
+	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench
+	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
+	@mkdir -p $@
+
+demo: all
+	@bash tests/demo.sh $(BIN)
+
+test: all
+	@BUILD=$(BUILD) bash tests/run_tests.sh
+
+test-asan: deps-quiet
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 all
+	@BUILD=build-asan SANITIZE=1 bash tests/run_tests.sh --asan
+
+bench: all
+	@for b in $(BENCH_BIN); do OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 $$b || exit 1; done
+
+format:
+	clang-format -i src/*.c include/*.h tests/unit/*.c tests/bench/*.c
+format-check:
+	@clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/bench/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
