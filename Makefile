@@ -30,6 +30,8 @@ LIB := $(BUILD)/libmcmsim.a
 BIN := $(BUILD)/mcmsim
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+MPI_TEST_SRC := $(wildcard tests/mpi/mpi_*.c)
+MPI_TEST_BIN := $(patsubst tests/mpi/%.c,$(BUILD)/tests/%,$(MPI_TEST_SRC))
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
@@ -37,7 +39,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 $(BUILD)/obj/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -fopenmp-simd
 
 .PHONY: all deps demo test test-asan bench unit format format-check clean help
-all: deps-quiet $(BIN) $(UNIT_BIN) $(BENCH_BIN)
+all: deps-quiet $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)
 
 help:
 	@echo "make demo      install missing packages, build, run input/quickstart.ini on $(NP) ranks, plot"
@@ -70,6 +72,9 @@ $(BIN): src/main.c $(LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) -lcmocka
 
+$(BUILD)/tests/mpi_%: tests/mpi/mpi_%.c $(LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench
 	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
 
@@ -90,9 +95,9 @@ bench: all
 	@for b in $(BENCH_BIN); do OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 $$b || exit 1; done
 
 format:
-	clang-format -i src/*.c include/*.h tests/unit/*.c tests/bench/*.c
+	clang-format -i src/*.c include/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
 format-check:
-	@clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/bench/*.c
+	@clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
 
 clean:
 	rm -rf build build-asan

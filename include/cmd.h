@@ -1,0 +1,36 @@
+/* cmd — the subcommands of the mcmsim CLI. main.c parses the command line and the
+ * configuration; each cmd_* runs one subcommand collectively on MPI_COMM_WORLD. */
+#ifndef MCMSIM_CMD_H
+#define MCMSIM_CMD_H
+
+#include "cfg.h"
+
+typedef struct {
+    const char *command; /* "run" or "sample" */
+    const char *config;
+    const char *output;  /* -o, NULL = run.output */
+    int dry_run, print_config, quiet;
+    const char *sets[CFG_LIST_MAX];
+    int n_set;
+} cmd_opts;
+
+/* Output path: -o if given, else run.output. */
+const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
+
+#include "diffusion.h"
+#include "mcm.h"
+#include "task.h"
+
+/* Model parameters of dimension d from the configuration. */
+mcm_params cmd_mcm_params(const cfg_t *c, int d);
+diff_schedule cmd_schedule(const cfg_t *c);
+/* --dry-run: the resolved configuration and an estimate, on rank 0. */
+void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,
+                        double variates, double output_bytes);
+
+/* Projection statistics of the MCM per task (the stage-1 `run`). */
+int cmd_run(const cmd_opts *o, const cfg_resolved *c);
+/* n samples of x0 and x_t with their latents, for inspection and external tools. */
+int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
+
+#endif

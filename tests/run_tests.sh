@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of mcmsim; the last line is "N passed, N failed"; exit 1 on any failure.
+#   tests/run_tests.sh          everything (unit, MPI at 1/2/4 ranks, CLI, bad configs, python)
+#   tests/run_tests.sh --asan   unit tests and serial CLI tests only (ASan/UBSan build)
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BUILD:-build}
+MODE=${1:-all}
+source tests/lib/harness.sh
+BIN=$ROOT/$BUILD/mcmsim
+export MCMSIM_SRCDIR=$ROOT
+WORK=$(mktemp -d /tmp/mcmsim-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+if [ "$MODE" = "--asan" ]; then
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+    export LSAN_OPTIONS=suppressions=$ROOT/tests/lib/lsan.supp:print_suppressions=0
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+
+echo "== unit tests ($BUILD) =="
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    source tests/lib/unit.sh "$t"
+done
+
+echo "== command-line tests =="
+source tests/cli/test_cli.sh
+echo "== bad-input corpus =="
+source tests/cli/test_bad_configs.sh
+
+if [ "$MODE" != "--asan" ]; then
+    echo "== MPI tests (1, 2, 4 ranks) =="
+    source tests/mpi/test_mpi.sh
+    echo "== postprocess tests (/usr/bin/python3) =="
+    source tests/cli/test_postprocess.sh
+fi
+
+[ -n "$FAILED_NAMES" ] && echo "failed:$FAILED_NAMES"
+summary_line
+[ "$FAILED" -eq 0 ]
