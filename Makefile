@@ -36,7 +36,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
-$(BUILD)/obj/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -fopenmp-simd
+$(BUILD)/obj/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
 
 .PHONY: all deps demo test test-asan bench unit format format-check clean help
 all: deps-quiet $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)

@@ -17,7 +17,15 @@
 #define CFG_MAX_KEYS 128
 #define CFG_RAW_MAX (1 << 20) /* largest config file accepted, bytes */
 
-typedef enum { CFG_INT, CFG_DOUBLE, CFG_BOOL, CFG_STRING, CFG_ENUM, CFG_INT_LIST, CFG_DOUBLE_LIST } cfg_type;
+typedef enum {
+    CFG_INT,
+    CFG_DOUBLE,
+    CFG_BOOL,
+    CFG_STRING,
+    CFG_ENUM,
+    CFG_INT_LIST,
+    CFG_DOUBLE_LIST
+} cfg_type;
 typedef enum { CFG_FIXED, CFG_CHANGEABLE } cfg_restart;
 
 typedef struct {
@@ -33,8 +41,8 @@ typedef struct {
  * equals the matching C enum of the consuming module (mcm.h, diffusion.h). */
 typedef struct {
     struct {
-        long seed;        /* global seed, 0 .. 2^32-1 */
-        long n_seeds;     /* independent replicas (walkers) per dimension */
+        long seed;    /* global seed, 0 .. 2^32-1 */
+        long n_seeds; /* independent replicas (walkers) per dimension */
         char output[CFG_STR_MAX];
     } run;
     struct {
@@ -57,7 +65,7 @@ typedef struct {
         long n_samples; /* samples per task */
         long block;     /* samples per work unit */
         int bins;
-        double range;   /* histogram over [-range, range] in units of the direction's std */
+        double range; /* histogram over [-range, range] in units of the direction's std */
     } stats;
     struct {
         long n;
@@ -65,7 +73,10 @@ typedef struct {
     } sample;
 } cfg_t;
 
-/* One schema entry. `def` NULL means required. For lists, min/max bound every element. */
+/* One schema entry. `def` NULL means required. For lists, min/max bound every element and
+ * the bounds are closed unless `flags` opens them. `size` is sizeof the field, so integer keys
+ * may live in int or long members. */
+enum { CFG_OPEN_MIN = 1, CFG_OPEN_MAX = 2 };
 typedef struct {
     const char *section, *key;
     cfg_type type;
@@ -76,6 +87,8 @@ typedef struct {
     cfg_restart restart;
     const char *units;
     const char *help;
+    size_t size; /* sizeof the field */
+    int flags;   /* CFG_OPEN_MIN | CFG_OPEN_MAX: exclusive bounds */
 } cfg_entry;
 
 extern const cfg_entry cfg_schema[];
@@ -90,9 +103,11 @@ typedef struct {
 } cfg_resolved;
 
 /* Error list collected while parsing; all errors are reported together. */
+#define CFG_ERR_MAX 64
+#define CFG_ERR_LEN 512
 typedef struct {
     int n;
-    char msg[64][512];
+    char msg[CFG_ERR_MAX][CFG_ERR_LEN];
 } cfg_errors;
 
 /* Parses `path` plus `n_set` overrides "section.key=value" into `out` (rank-local, no MPI).
@@ -104,11 +119,27 @@ int cfg_load(const char *path, const char *const *sets, int n_set, cfg_resolved 
  * broadcast. `out` must be allocated on every rank. */
 void cfg_load_bcast(const char *path, const char *const *sets, int n_set, cfg_resolved *out);
 
-/* Every key "section.key = value   # origin", one per line. */
+/* Every key as valid INI, grouped by [section], optionally with "# from ORIGIN" comments; the
+ * output parses back to the same cfg_t. */
 void cfg_print(const cfg_resolved *c, FILE *f, int with_origin);
 /* The value of entry i formatted as text (for HDF5 attributes). */
 void cfg_format_value(const cfg_t *v, int i, char *buf, size_t len);
 /* Index of "section.key" in the schema, -1 when absent. */
 int cfg_find(const char *section, const char *key);
+/* Name number `idx` of an enum entry i ("rademacher" for mcm.nu_law, 0); "?" when out of range. */
+const char *cfg_enum_name(int i, int idx, char *buf, size_t len);
+
+/* Internal to cfg.c and cfg_schema.c. */
+int cfg_section_known(const char *section);
+int cfg_distance(const char *a, const char *b);
+/* Nearest schema key to a mistyped one (index) or section (name); -1 / NULL when none is close. */
+int cfg_suggest_key(const char *section, const char *key);
+const char *cfg_suggest_section(const char *section);
+/* "[run] [mcm] ..." and "unknown key (did you mean 'mcm.beta_u'?), expected one of ...". */
+void cfg_list_sections(char *buf, size_t len);
+void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len);
+void cfg_error_add(cfg_errors *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Cross-key rules of the schema; ok[i] is nonzero when key i resolved without error. */
+void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err);
 
 #endif

@@ -8,7 +8,7 @@
 typedef struct {
     const char *command; /* "run" or "sample" */
     const char *config;
-    const char *output;  /* -o, NULL = run.output */
+    const char *output; /* -o, NULL = run.output */
     int dry_run, print_config, quiet;
     const char *sets[CFG_LIST_MAX];
     int n_set;

@@ -20,10 +20,11 @@ typedef struct {
     double beta_min, beta_max; /* DDPM only */
 } diff_schedule;
 
-/* alpha_t and sigma_t of the schedule at time t >= 0. */
+/* alpha_t and sigma_t of the schedule at time t >= 0 (t < 0 or NaN aborts). */
 void diff_coeffs(const diff_schedule *s, double t, double *alpha, double *sigma);
 
-/* x_t = alpha x_0 + sigma xi, xi from stream (seed, task, RNG_DIFFUSE) at step `index`. */
+/* x_t = alpha x_0 + sigma xi, xi from stream (seed, task, RNG_DIFFUSE) at step `index`
+ * (rng_normal from block 0, d variates). xt may alias x0 (in-place update). */
 void diff_forward(double alpha, double sigma, uint32_t seed, uint32_t task, uint64_t index,
                   size_t d, const double *x0, double *xt);
 

@@ -21,9 +21,9 @@ typedef struct {
     double center[PROJSTAT_MAXDIR], scale[PROJSTAT_MAXDIR];
     int64_t n;
     double s[PROJSTAT_MAXDIR][PROJSTAT_ORDER + 1]; /* s[j][k] = sum z_j^k */
-    double s_cross;                                 /* sum z_a z_b */
-    int64_t *hist;                                  /* [ndir][bins] */
-    int64_t outside[PROJSTAT_MAXDIR];               /* samples beyond the histogram range */
+    double s_cross;                                /* sum z_a z_b */
+    int64_t *hist;                                 /* [ndir][bins] */
+    int64_t outside[PROJSTAT_MAXDIR];              /* samples beyond the histogram range */
 } projstat_acc;
 
 /* Results for one direction, in the units of h. */

@@ -16,19 +16,19 @@
 
 /* Stream purposes. Values are part of the file format of every result: never renumber. */
 typedef enum {
-    RNG_SPIKES = 1,   /* spike directions m, u, v */
-    RNG_PROBE = 2,    /* random probe directions for statistics */
-    RNG_BULK = 3,     /* bulk noise z of the MCM sample */
-    RNG_LATENT = 4,   /* latents lambda, nu and the mixture label */
-    RNG_DIFFUSE = 5,  /* forward-process noise xi */
-    RNG_INIT = 6,     /* model initialisation */
-    RNG_TIME = 7,     /* diffusion times drawn per step */
-    RNG_EVAL = 8,     /* evaluation sets */
-    RNG_TEST = 100,   /* unit tests */
+    RNG_SPIKES = 1,  /* spike directions m, u, v */
+    RNG_PROBE = 2,   /* random probe directions for statistics */
+    RNG_BULK = 3,    /* bulk noise z of the MCM sample */
+    RNG_LATENT = 4,  /* latents lambda, nu and the mixture label */
+    RNG_DIFFUSE = 5, /* forward-process noise xi */
+    RNG_INIT = 6,    /* model initialisation */
+    RNG_TIME = 7,    /* diffusion times drawn per step */
+    RNG_EVAL = 8,    /* evaluation sets */
+    RNG_TEST = 100,  /* unit tests */
 } rng_purpose;
 
 typedef struct {
-    uint32_t key[2];  /* seed, task */
+    uint32_t key[2]; /* seed, task */
     uint32_t purpose;
 } rng_stream;
 
@@ -44,6 +44,40 @@ void rng_uniform(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, 
 void rng_normal(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
 
 /* Number of blocks a request of n variates consumes. */
-static inline uint32_t rng_blocks(size_t n) { return (uint32_t)((n + 1) / 2); }
+static inline uint32_t rng_blocks(size_t n)
+{
+    return (uint32_t)((n + 1) / 2);
+}
+
+/* Largest double below 1. */
+#define RNG_U53_MAX 0x1.fffffffffffffp-1
+
+/* The uniform of two words: 53 bits k = hi:(lo >> 11), u = (k + 1/2) 2^-53 rounded to double.
+ * Below 1/2 that is the exact midpoint grid; above, k + 1/2 needs 54 bits and rounds to even, so
+ * the top k = 2^53 - 1 would give exactly 1.0: it is clamped to RNG_U53_MAX. Never 0, never 1,
+ * so log(u) and log(1 - u) are finite. */
+static inline double rng_u53(uint32_t hi, uint32_t lo)
+{
+    uint64_t k = ((uint64_t)hi << 21) ^ (lo >> 11);
+    double u = ((double)k + 0.5) * 0x1p-53;
+    return u < 1.0 ? u : RNG_U53_MAX;
+}
+
+/* Raw Philox output of nblocks consecutive blocks: out[4 b + j] = word j of block block0 + b
+ * (the same words as rng_raw4, computed in batches). */
+void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nblocks, uint32_t *out);
+
+/* The first uniform / normal of one block: element 0 of rng_uniform / rng_normal(..., block, 1).
+ * Bitwise equal to them. */
+double rng_uniform1(const rng_stream *s, uint64_t step, uint32_t block);
+double rng_normal1(const rng_stream *s, uint64_t step, uint32_t block);
+
+/* Scalar reference versions (one Philox call and scalar libm per block), used by the tests.
+ * rng_uniform is bitwise equal to rng_uniform_ref. rng_normal differs from rng_normal_ref only by
+ * the rounding of the vector log/sin/cos (measured <= 8e-16 relative). rng_normal is bitwise
+ * reproducible on a given machine for any n, block split or output alignment; across CPUs with
+ * different vector instruction sets (AVX2 vs AVX-512) the last bit may differ. */
+void rng_uniform_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
+void rng_normal_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
 
 #endif

@@ -12,10 +12,10 @@
 #define TASK_MAX_D 1048575
 
 typedef struct {
-    int index;    /* position in the list: d-major, replica-minor */
+    int index; /* position in the list: d-major, replica-minor */
     int d;
     int replica;
-    uint32_t id;  /* stable stream key */
+    uint32_t id; /* stable stream key */
 } task_t;
 
 typedef struct {

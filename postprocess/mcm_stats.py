@@ -22,7 +22,11 @@ def attr_text(v):
 
 
 def read(path):
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        sys.exit("%s: not a complete mcmsim file (cannot be read: %s)" % (path, e))
+    with f:
         if int(f.attrs.get("complete", 0)) != 1:
             sys.exit("%s: not a complete mcmsim file (complete != 1)" % path)
         cfg = {k: attr_text(v) for k, v in f["config"].attrs.items()}

@@ -20,12 +20,12 @@ static const char *const run_dir_names = "m,u,v,r";
 /* Everything one rank computes, [owned task][time][direction][...], ready to write as rows. */
 typedef struct {
     int nown, bins;
-    double *mom;     /* [nown][2][4][7] mean var skew kurt mean_se var_se kurt_se */
-    double *theory;  /* [nown][2][4][3] mean var excess kurtosis (NaN where not exact) */
-    double *cov;     /* [nown][2][2] measured, theory */
-    int64_t *hist;   /* [nown][2][4][bins] */
-    int64_t *outside;/* [nown][2][4] */
-    double *edges;   /* [nown][2][4][bins + 1] */
+    double *mom;      /* [nown][2][4][7] mean var skew kurt mean_se var_se kurt_se */
+    double *theory;   /* [nown][2][4][3] mean var excess kurtosis (NaN where not exact) */
+    double *cov;      /* [nown][2][2] measured, theory */
+    int64_t *hist;    /* [nown][2][4][bins] */
+    int64_t *outside; /* [nown][2][4] */
+    double *edges;    /* [nown][2][4][bins + 1] */
 } run_result;
 
 /* Random unit direction orthogonal to m, u, v (Gram-Schmidt twice), from RNG_PROBE. */
@@ -38,21 +38,24 @@ static void run_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < 3; k++) {
             double dot = 0, nn = 0;
-            for (int i = 0; i < d; i++) dot += r[i] * sp[k][i], nn += sp[k][i] * sp[k][i];
-            for (int i = 0; i < d; i++) r[i] -= dot / nn * sp[k][i];
+            for (int i = 0; i < d; i++)
+                dot += r[i] * sp[k][i], nn += sp[k][i] * sp[k][i];
+            for (int i = 0; i < d; i++)
+                r[i] -= dot / nn * sp[k][i];
         }
     }
     double nrm = 0;
-    for (int i = 0; i < d; i++) nrm += r[i] * r[i];
+    for (int i = 0; i < d; i++)
+        nrm += r[i] * r[i];
     nrm = sqrt(nrm);
-    for (int i = 0; i < d; i++) r[i] /= nrm;
+    for (int i = 0; i < d; i++)
+        r[i] /= nrm;
 }
 
 /* Exact mean, variance, excess kurtosis per direction and cov(u.x, v.x) at (alpha, sigma).
  * Exact for orthonormal spikes without mixture, and for full whitening only with independent
  * latents; elsewhere the values only centre the accumulators and are published as NaN. */
-static int run_theory(const mcm_params *p, double al, double sg, double th[RUN_ND][3],
-                      double *cov)
+static int run_theory(const mcm_params *p, double al, double sg, double th[RUN_ND][3], double *cov)
 {
     double c2[2][2], noise = sg * sg;
     mcm_cov_uv(p, c2);
@@ -72,7 +75,8 @@ static int run_theory(const mcm_params *p, double al, double sg, double th[RUN_N
 static double dot(const double *a, const double *b, int d)
 {
     double s = 0;
-    for (int i = 0; i < d; i++) s += a[i] * b[i];
+    for (int i = 0; i < d; i++)
+        s += a[i] * b[i];
     return s;
 }
 
@@ -115,7 +119,8 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
     for (int ti = 0; ti < RUN_NT; ti++) {
         exact = run_theory(&p, al[ti], sg[ti], th[ti], &cth[ti]);
         double cen[RUN_ND], sc[RUN_ND];
-        for (int j = 0; j < RUN_ND; j++) cen[j] = th[ti][j][0], sc[j] = sqrt(th[ti][j][1]);
+        for (int j = 0; j < RUN_ND; j++)
+            cen[j] = th[ti][j][0], sc[j] = sqrt(th[ti][j][1]);
         projstat_init(&acc[ti], RUN_ND, c->stats.bins, c->stats.range, cen, sc, DIR_U, DIR_V);
     }
     double *X = LOG_CALLOC(nb * d, sizeof(double)), *xt = LOG_CALLOC(d, sizeof(double));
@@ -126,8 +131,10 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
             const double *x0 = &X[s * d];
             diff_forward(al[1], sg[1], seed, t->id, (uint64_t)i0 + s, d, x0, xt);
             double h0[RUN_ND], h1[RUN_ND];
-            for (int j = 0; j < RUN_ND; j++) h0[j] = dot(dir[j], x0, (int)d);
-            for (int j = 0; j < RUN_ND; j++) h1[j] = dot(dir[j], xt, (int)d);
+            for (int j = 0; j < RUN_ND; j++)
+                h0[j] = dot(dir[j], x0, (int)d);
+            for (int j = 0; j < RUN_ND; j++)
+                h1[j] = dot(dir[j], xt, (int)d);
             projstat_add(&acc[0], h0);
             projstat_add(&acc[1], h1);
         }
@@ -183,8 +190,9 @@ static void run_write(h5out_file *f, const cfg_t *c, const task_list *tl, const 
     h5out_write_all(f, "/tasks/id", H5T_NATIVE_UINT, 1, &nt, ti + 2 * tl->n,
                     "stable task id = replica + 4096 d, the key of every random stream", "1");
     free(ti);
-    h5out_group(f, "/stats", "projections h = w.x of x0 (time index 0) and x_t (time index 1) "
-                             "on w = m, u, v, r (r random, orthogonal to m, u, v)");
+    h5out_group(f, "/stats",
+                "projections h = w.x of x0 (time index 0) and x_t (time index 1) "
+                "on w = m, u, v, r (r random, orthogonal to m, u, v)");
     h5out_attr_str(f->file, "/stats", "directions", run_dir_names);
     h5out_attr_long(f->file, "/stats", "n_samples", c->stats.n_samples);
     double al, sg;
@@ -208,14 +216,12 @@ static void run_write(h5out_file *f, const cfg_t *c, const task_list *tl, const 
     h5out_write_rows(f, "/stats/cov_uv", H5T_NATIVE_DOUBLE, 3, dc, r0, st, own, r->cov,
                      "[task][time][measured, exact] covariance of u.x and v.x", "x units^2");
     h5out_write_rows(f, "/stats/hist", H5T_NATIVE_INT64, 4, dh, r0, st, own, r->hist,
-                     "[task][time][direction][bin] sample counts, half-open bins",
-                     "samples");
+                     "[task][time][direction][bin] sample counts, half-open bins", "samples");
     h5out_write_rows(f, "/stats/hist_edges", H5T_NATIVE_DOUBLE, 4, de, r0, st, own, r->edges,
                      "[task][time][direction][edge] bin edges, mean +- range x exact std",
                      "x units");
-    h5out_write_rows(f, "/stats/hist_outside", H5T_NATIVE_INT64, 3, dout, r0, st, own,
-                     r->outside, "[task][time][direction] samples outside the histogram range",
-                     "samples");
+    h5out_write_rows(f, "/stats/hist_outside", H5T_NATIVE_INT64, 3, dout, r0, st, own, r->outside,
+                     "[task][time][direction] samples outside the histogram range", "samples");
 }
 
 enum { SUM_K = 12 };
@@ -226,7 +232,7 @@ static void run_summary_row(const run_result *r, int k, double *o)
     const double *m0 = &r->mom[(size_t)k * RUN_NT * RUN_ND * RUN_NM];
     const double *m1 = m0 + RUN_ND * RUN_NM;
     const double *t0 = &r->theory[(size_t)k * RUN_NT * RUN_ND * 3], *t1 = t0 + RUN_ND * 3;
-    double v[SUM_K] = {m0[DIR_U * RUN_NM + 1], t0[DIR_U * 3 + 1], m0[DIR_V * RUN_NM + 1],
+    double v[SUM_K] = {m0[DIR_U * RUN_NM + 1], t0[DIR_U * 3 + 1],      m0[DIR_V * RUN_NM + 1],
                        m0[DIR_V * RUN_NM + 3], m0[DIR_V * RUN_NM + 6], t0[DIR_V * 3 + 2],
                        m0[DIR_U * RUN_NM + 3], m0[DIR_R * RUN_NM + 3], m1[DIR_V * RUN_NM + 3],
                        t1[DIR_V * 3 + 2],      r->cov[(size_t)k * 4],  r->cov[(size_t)k * 4 + 1]};
@@ -237,7 +243,8 @@ static void run_summary(const task_list *tl, const run_result *r, const cfg_t *c
 {
     int rank = log_rank(), size = log_size();
     double *mine = LOG_CALLOC((size_t)(r->nown > 0 ? r->nown : 1) * SUM_K, sizeof(double));
-    for (int k = 0; k < r->nown; k++) run_summary_row(r, k, &mine[k * SUM_K]);
+    for (int k = 0; k < r->nown; k++)
+        run_summary_row(r, k, &mine[k * SUM_K]);
     int *cnt = LOG_CALLOC((size_t)size, sizeof(int)), *dsp = LOG_CALLOC((size_t)size, sizeof(int));
     for (int q = 0, off = 0; q < size; q++) {
         cnt[q] = task_count_owned(tl->n, q, size) * SUM_K;
@@ -275,7 +282,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     task_list tl;
     task_list_make(&tl, c->mcm.d.v, c->mcm.d.n, (int)c->run.n_seeds);
     int rank = log_rank(), size = log_size(), dmax = 0;
-    for (int k = 0; k < tl.n; k++) dmax = tl.t[k].d > dmax ? tl.t[k].d : dmax;
+    for (int k = 0; k < tl.n; k++)
+        dmax = tl.t[k].d > dmax ? tl.t[k].d : dmax;
     if (o->dry_run) {
         double per_task = (double)c->stats.n_samples * 2.0 * (dmax + 2);
         double out = (double)tl.n * RUN_NT * RUN_ND * (2.0 * c->stats.bins + RUN_NM + 8) * 8;
@@ -288,7 +296,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     h5out_create(&f, cmd_output_path(o, cr), cr, "run");
     run_result r;
     run_alloc(&r, task_count_owned(tl.n, rank, size), c->stats.bins);
-    for (int i = 0; i < r.nown; i++) run_task(c, &tl.t[rank + i * size], i, &r);
+    for (int i = 0; i < r.nown; i++)
+        run_task(c, &tl.t[rank + i * size], i, &r);
     run_write(&f, c, &tl, &r);
     run_summary(&tl, &r, c);
     h5out_finish(&f);

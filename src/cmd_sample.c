@@ -15,8 +15,8 @@ typedef struct {
     hid_t x0, xt, lambda, nu, label;
 } sample_sets;
 
-static void sample_create(h5out_file *f, const task_t *t, long n, double al, double sg,
-                          double time, sample_sets *s)
+static void sample_create(h5out_file *f, const task_t *t, long n, double al, double sg, double time,
+                          sample_sets *s)
 {
     hsize_t dx[2] = {(hsize_t)n, (hsize_t)t->d}, dn = (hsize_t)n;
     h5out_group(f, "/samples", "draws of the mixed cumulant model; row i is sample index i");
@@ -32,9 +32,9 @@ static void sample_create(h5out_file *f, const task_t *t, long n, double al, dou
                                  "noised samples x_t = alpha_t x0 + sigma_t xi", "x units");
     s->lambda = h5out_create_dataset(f, "/samples/lambda", H5T_NATIVE_DOUBLE, 1, &dn,
                                      "Gaussian latent of the covariance spike u", "1");
-    s->nu = h5out_create_dataset(f, "/samples/nu", H5T_NATIVE_DOUBLE, 1, &dn,
-                                 "non-Gaussian latent of the cumulant spike v (unit variance)",
-                                 "1");
+    s->nu =
+        h5out_create_dataset(f, "/samples/nu", H5T_NATIVE_DOUBLE, 1, &dn,
+                             "non-Gaussian latent of the cumulant spike v (unit variance)", "1");
     s->label = h5out_create_dataset(f, "/samples/label", H5T_NATIVE_INT, 1, &dn,
                                     "mixture label y: +1 model, -1 isotropic (always +1 "
                                     "without mixture)",
@@ -44,7 +44,8 @@ static void sample_create(h5out_file *f, const task_t *t, long n, double al, dou
 static void sample_close(sample_sets *s)
 {
     hid_t ids[5] = {s->x0, s->xt, s->lambda, s->nu, s->label};
-    for (int i = 0; i < 5; i++) LOG_H5(H5Dclose(ids[i]));
+    for (int i = 0; i < 5; i++)
+        LOG_H5(H5Dclose(ids[i]));
 }
 
 static void sample_model(h5out_file *f, const mcm_model *mod)

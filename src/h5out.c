@@ -92,8 +92,9 @@ static void h5out_provenance(h5out_file *f, const char *command)
 
 static void h5out_config(h5out_file *f, const cfg_resolved *cfg)
 {
-    h5out_group(f, "/config", "every resolved configuration key as an attribute "
-                              "(section.key), and the raw configuration text");
+    h5out_group(f, "/config",
+                "every resolved configuration key as an attribute "
+                "(section.key), and the raw configuration text");
     hid_t g = H5Gopen2(f->file, "/config", H5P_DEFAULT);
     LOG_H5(g);
     char name[128], value[CFG_LIST_MAX * 24];
@@ -108,8 +109,7 @@ static void h5out_config(h5out_file *f, const cfg_resolved *cfg)
     LOG_H5(t);
     LOG_H5(H5Tset_size(t, strlen(cfg->raw) + 1));
     hsize_t one = 1;
-    h5out_write_all(f, "/config/raw", t, 1, &one, cfg->raw, "configuration file text as read",
-                    "");
+    h5out_write_all(f, "/config/raw", t, 1, &one, cfg->raw, "configuration file text as read", "");
     LOG_H5(H5Tclose(t));
 }
 
@@ -128,13 +128,17 @@ void h5out_create(h5out_file *f, const char *path, const cfg_resolved *cfg, cons
     LOG_H5(H5Pclose(fapl));
     /* H5Fcreate is collective: every rank sees the same failure. */
     if (f->file < 0)
-        LOG_DIE_COLL(LOG_EXIT_USAGE, "cannot create output file '%s' (directory missing or not "
-                                     "writable?)", f->partial);
+        LOG_DIE_COLL(LOG_EXIT_USAGE,
+                     "cannot create output file '%s' (directory missing or not "
+                     "writable?)",
+                     f->partial);
     f->dxpl = H5Pcreate(H5P_DATASET_XFER);
     LOG_H5(f->dxpl);
     LOG_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE));
     h5out_provenance(f, command);
     h5out_config(f, cfg);
+    /* On disk at once: a job killed later leaves a readable file that says complete = 0. */
+    LOG_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL));
 }
 
 void h5out_finish(h5out_file *f)
@@ -230,6 +234,5 @@ void h5out_write_all(h5out_file *f, const char *path, hid_t type, int rank, cons
                      const void *buf, const char *description, const char *units)
 {
     int mine = log_rank() == 0;
-    h5out_write_rows(f, path, type, rank, dims, 0, 1, mine ? dims[0] : 0, buf, description,
-                     units);
+    h5out_write_rows(f, path, type, rank, dims, 0, 1, mine ? dims[0] : 0, buf, description, units);
 }

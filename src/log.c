@@ -32,10 +32,22 @@ void log_init(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-int log_rank(void) { return log_rank_; }
-int log_size(void) { return log_size_; }
-void log_set_quiet(int quiet) { log_quiet_ = quiet; }
-int log_quiet(void) { return log_quiet_; }
+int log_rank(void)
+{
+    return log_rank_;
+}
+int log_size(void)
+{
+    return log_size_;
+}
+void log_set_quiet(int quiet)
+{
+    log_quiet_ = quiet;
+}
+int log_quiet(void)
+{
+    return log_quiet_;
+}
 
 void log_info(const char *fmt, ...)
 {
@@ -58,7 +70,10 @@ void log_warn(const char *fmt, ...)
     fflush(stderr);
 }
 
-void log_h5_stack_(void) { H5Eprint2(H5E_DEFAULT, stderr); }
+void log_h5_stack_(void)
+{
+    H5Eprint2(H5E_DEFAULT, stderr);
+}
 
 static noreturn void log_finalize_exit(int code)
 {

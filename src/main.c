@@ -53,26 +53,33 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
         LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown command '%s'\n%s", o->command, main_usage);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--dry-run")) o->dry_run = 1;
-        else if (!strcmp(a, "--print-config")) o->print_config = 1;
-        else if (!strcmp(a, "--quiet")) o->quiet = 1;
+        if (!strcmp(a, "--dry-run"))
+            o->dry_run = 1;
+        else if (!strcmp(a, "--print-config"))
+            o->print_config = 1;
+        else if (!strcmp(a, "--quiet"))
+            o->quiet = 1;
         else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
             if (i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option %s needs a value", a);
             const char *v = argv[++i];
-            if (a[1] == 'o') o->output = v;
+            if (a[1] == 'o')
+                o->output = v;
             else if (!strchr(v, '=') || v[0] == '=')
                 LOG_DIE_COLL(LOG_EXIT_USAGE, "--set expects section.key=value, got '%s'", v);
             else if (o->n_set == CFG_LIST_MAX)
                 LOG_DIE_COLL(LOG_EXIT_USAGE, "more than %d --set options", CFG_LIST_MAX);
-            else o->sets[o->n_set++] = v;
+            else
+                o->sets[o->n_set++] = v;
         } else if (a[0] == '-' && a[1] != 0)
             LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown option '%s'\n%s", a, main_usage);
-        else if (!o->config) o->config = a;
-        else LOG_DIE_COLL(LOG_EXIT_USAGE, "unexpected argument '%s' (config already '%s')", a,
-                          o->config);
+        else if (!o->config)
+            o->config = a;
+        else
+            LOG_DIE_COLL(LOG_EXIT_USAGE, "unexpected argument '%s' (config already '%s')", a,
+                         o->config);
     }
-    if (!o->config) LOG_DIE_COLL(LOG_EXIT_USAGE, "%s needs a CONFIG file\n%s", o->command,
-                                 main_usage);
+    if (!o->config)
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "%s needs a CONFIG file\n%s", o->command, main_usage);
     if (o->output && !o->output[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "-o needs a non-empty path");
 }
 
@@ -99,8 +106,9 @@ int main(int argc, char **argv)
     }
     cmd_opts o;
     main_parse(argc, argv, &o);
-    log_set_quiet(o.quiet);
-    if (!o.print_config) main_banner(&o);
+    /* --print-config output must stay a valid INI file: nothing else on stdout. */
+    log_set_quiet(o.quiet || o.print_config);
+    main_banner(&o);
     static cfg_resolved cfg; /* > 1 MiB: not on the stack */
     cfg_load_bcast(o.config, o.sets, o.n_set, &cfg);
     int rc = LOG_EXIT_OK;

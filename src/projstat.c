@@ -55,7 +55,8 @@ void projstat_add(projstat_acc *a, const double *h)
 static double binom(int n, int k)
 {
     double r = 1.0;
-    for (int i = 1; i <= k; i++) r = r * (n - k + i) / i;
+    for (int i = 1; i <= k; i++)
+        r = r * (n - k + i) / i;
     return r;
 }
 
@@ -64,11 +65,13 @@ static void projstat_central(const projstat_acc *a, int dir, double mu[PROJSTAT_
 {
     double n = (double)a->n, raw[PROJSTAT_ORDER + 1];
     raw[0] = 1.0;
-    for (int k = 1; k <= PROJSTAT_ORDER; k++) raw[k] = a->s[dir][k] / n;
+    for (int k = 1; k <= PROJSTAT_ORDER; k++)
+        raw[k] = a->s[dir][k] / n;
     double m = raw[1];
     for (int k = 0; k <= PROJSTAT_ORDER; k++) {
         double acc = 0.0;
-        for (int i = 0; i <= k; i++) acc += binom(k, i) * raw[i] * pow(-m, k - i);
+        for (int i = 0; i <= k; i++)
+            acc += binom(k, i) * raw[i] * pow(-m, k - i);
         mu[k] = acc;
     }
 }

@@ -32,7 +32,10 @@ void task_list_free(task_list *tl)
     tl->n = 0;
 }
 
-int task_owner(int k, int size) { return k % size; }
+int task_owner(int k, int size)
+{
+    return k % size;
+}
 
 int task_count_owned(int ntask, int rank, int size)
 {

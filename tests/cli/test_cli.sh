@@ -49,7 +49,8 @@ check cli:sample-complete $H5C complete "$smp"
 # A run killed mid-way leaves no file under the final name, only a .partial marked incomplete.
 killed=$WORK/killed.h5
 "$BIN" run "$SMALL" -o "$killed" --set stats.n_samples=100000000 --quiet & kpid=$!
-for _ in $(seq 50); do [ -e "$killed.partial" ] && break; sleep 0.1; done
-sleep 0.3; kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null
+for _ in $(seq 300); do [ -e "$killed.partial" ] && break; sleep 0.1; done
+sleep 0.5; kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null
 check cli:killed-run-no-final-file test ! -e "$killed"
+check cli:killed-run-partial-exists test -e "$killed.partial"
 check cli:killed-run-partial-incomplete bash -c "! $H5C complete '$killed.partial' 2>/dev/null"

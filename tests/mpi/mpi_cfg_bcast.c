@@ -11,7 +11,8 @@ static uint64_t fnv1a(const void *p, size_t n)
 {
     const unsigned char *b = p;
     uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
     return h;
 }
 
@@ -27,8 +28,8 @@ int main(int argc, char **argv)
     MPI_Allreduce(&h, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
     MPI_Allreduce(&h, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     int ok = lo == hi && c.v.mcm.beta_v == 3.25 && c.v.mcm.d.n == 2;
-    if (log_rank() == 0) printf("%s cfg broadcast identical on %d ranks\n", ok ? "ok" : "not ok",
-                                log_size());
+    if (log_rank() == 0)
+        printf("%s cfg broadcast identical on %d ranks\n", ok ? "ok" : "not ok", log_size());
     MPI_Finalize();
     return ok ? 0 : 1;
 }

@@ -64,7 +64,8 @@ static void test_gaussian_moments_5se(void **st)
     }
     assert_true(fabs(projstat_cross_cov(&a) - 2.0) < 5 * 2.0 * sqrt(2.0 / n));
     int64_t tot = a.outside[0];
-    for (int b = 0; b < 40; b++) tot += a.hist[b];
+    for (int b = 0; b < 40; b++)
+        tot += a.hist[b];
     assert_int_equal(tot, (int64_t)n);
     /* P(|z| > 4) = 6.3e-5: the outside count is binomial around n p. */
     double p = erfc(4.0 / sqrt(2.0)), mean = n * p;
@@ -94,8 +95,10 @@ static void test_kurtosis_se_matches_batches(void **st)
         projstat_free(&a);
     }
     double mean = 0, var = 0;
-    for (int b = 0; b < NB; b++) mean += k[b] / NB;
-    for (int b = 0; b < NB; b++) var += (k[b] - mean) * (k[b] - mean) / (NB - 1);
+    for (int b = 0; b < NB; b++)
+        mean += k[b] / NB;
+    for (int b = 0; b < NB; b++)
+        var += (k[b] - mean) * (k[b] - mean) / (NB - 1);
     /* The sample std of NB estimates has relative error ~ 1/sqrt(2 NB) ~ 9%; 5 of those = 45%
      * is loose, but heavy tails bias the delta method: accept a factor within [0.55, 1.45]. */
     double ratio = sqrt(var) / se;

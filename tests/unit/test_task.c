@@ -15,9 +15,11 @@ static void test_ids_stable_and_unique(void **st)
     task_list_make(&a, d, 3, 5);
     task_list_make(&b, d + 1, 1, 5); /* the d = 200 tasks alone */
     assert_int_equal(a.n, 15);
-    for (int k = 0; k < 5; k++) assert_int_equal(a.t[5 + k].id, b.t[k].id);
+    for (int k = 0; k < 5; k++)
+        assert_int_equal(a.t[5 + k].id, b.t[k].id);
     for (int i = 0; i < a.n; i++)
-        for (int j = i + 1; j < a.n; j++) assert_true(a.t[i].id != a.t[j].id);
+        for (int j = i + 1; j < a.n; j++)
+            assert_true(a.t[i].id != a.t[j].id);
     assert_int_equal(a.t[7].d, 200);
     assert_int_equal(a.t[7].replica, 2);
     assert_int_equal(task_id(TASK_MAX_D, TASK_MAX_REPLICAS - 1), 0xffffffffu);
@@ -33,7 +35,8 @@ static void test_ownership_partitions(void **st)
             int total = 0;
             for (int r = 0; r < size; r++) {
                 int c = task_count_owned(n, r, size);
-                for (int i = 0; i < c; i++) assert_int_equal(task_owner(r + i * size, size), r);
+                for (int i = 0; i < c; i++)
+                    assert_int_equal(task_owner(r + i * size, size), r);
                 assert_true(r + c * size >= n);
                 total += c;
             }

@@ -1,0 +1,311 @@
+/* cfg_schema — the one declared table of configuration keys, and the rules that span keys.
+ *
+ * Everything the user can set is listed here exactly once: input/reference.ini, the error
+ * messages, cfg_print and the HDF5 attributes are all derived from this table, and the unit
+ * tests check reference.ini against it. Enum strings must list the values in the order of the
+ * C enums in mcm.h and diffusion.h, because the parsed index is stored as the enum value. */
+#include "cfg.h"
+#include "diffusion.h"
+#include "mcm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Section, key, and where the value lives in cfg_t (offset and width). */
+#define FIELD(sec, name)                                                                           \
+    .section = #sec, .key = #name, .offset = offsetof(cfg_t, sec.name),                            \
+    .size = sizeof(((cfg_t *)0)->sec.name)
+
+const cfg_entry cfg_schema[] = {
+    /* [run] */
+    {FIELD(run, seed), .type = CFG_INT, .def = "1", .min = 0, .max = 4294967295.0,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "global seed of every random stream; same seed, same numbers on any rank count"},
+    {FIELD(run, n_seeds), .type = CFG_INT, .def = "1", .min = 1, .max = 4096, .restart = CFG_FIXED,
+     .units = "replicas",
+     .help = "independent replicas (walkers) per dimension; tasks = len(mcm.d) x n_seeds"},
+    {FIELD(run, output), .type = CFG_STRING, .def = "mcmsim.h5", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "output HDF5 file; the command-line option -o overrides it"},
+
+    /* [mcm] */
+    {FIELD(mcm, d), .type = CFG_INT_LIST, .def = NULL, .min = 3, .max = 1048575,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "input dimensions d, comma-separated; one task per dimension and seed"},
+    {FIELD(mcm, beta_m), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1", .help = "strength beta_m of the mean spike m"},
+    {FIELD(mcm, beta_u), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1",
+     .help = "strength beta_u of the covariance spike u (variance 1 + beta_u along u)"},
+    {FIELD(mcm, beta_v), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1",
+     .help = "strength beta_v of the cumulant spike v, hidden from the covariance by whitening"},
+    {FIELD(mcm, nu_law), .type = CFG_ENUM, .def = "rademacher",
+     .enums = "rademacher|skewed|gaussian", .restart = CFG_FIXED, .units = "",
+     .help = "law of the non-Gaussian latent nu (unit variance); gaussian is the null model"},
+    {FIELD(mcm, skew_q), .type = CFG_DOUBLE, .def = "0.3", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN | CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "probability q_T of the rare point of the skewed two-point law (nu_law = skewed)"},
+    {FIELD(mcm, coupling), .type = CFG_ENUM, .def = "independent",
+     .enums = "independent|sign|threshold", .restart = CFG_FIXED, .units = "",
+     .help = "joint law of (lambda, nu): independent, nu = sign(lambda), or "
+             "nu = sign(lambda^2 - median)"},
+    {FIELD(mcm, whitening), .type = CFG_ENUM, .def = "spike", .enums = "spike|full",
+     .restart = CFG_FIXED, .units = "",
+     .help = "whitening: S = I - c_S v v^T (spike) or re-whiten the (u, v) block (full)"},
+    {FIELD(mcm, spikes), .type = CFG_ENUM, .def = "qr", .enums = "qr|axes|random",
+     .restart = CFG_FIXED, .units = "",
+     .help = "spike geometry: orthonormalised Gaussians (qr), e_0 e_1 e_2 (axes), or random"},
+    {FIELD(mcm, mixture), .type = CFG_ENUM, .def = "none", .enums = "none|labelled",
+     .restart = CFG_FIXED, .units = "",
+     .help = "none: every sample from the model; labelled: y = -1 half the time draws N(0, I)"},
+    {FIELD(mcm, mean_term), .type = CFG_ENUM, .def = "plain", .enums = "plain|label",
+     .restart = CFG_FIXED, .units = "",
+     .help = "mean term beta_m m (plain) or beta_m y m (label) in the labelled mixture"},
+
+    /* [diffusion] */
+    {FIELD(diffusion, schedule), .type = CFG_ENUM, .def = "ou", .enums = "ou|ve|ddpm",
+     .restart = CFG_FIXED, .units = "",
+     .help = "noise schedule: ou (alpha = e^-t), ve (sigma = t), ddpm (linear beta on [0, 1])"},
+    {FIELD(diffusion, t), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time",
+     .help = "diffusion time t of x_t = alpha_t x_0 + sigma_t xi; at most 1 with schedule = ddpm"},
+    {FIELD(diffusion, beta_min), .type = CFG_DOUBLE, .def = "0.1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1/time", .help = "ddpm: noise rate beta(t) at t = 0"},
+    {FIELD(diffusion, beta_max), .type = CFG_DOUBLE, .def = "20", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1/time",
+     .help = "ddpm: noise rate beta(t) at t = 1, at least beta_min"},
+
+    /* [stats] */
+    {FIELD(stats, n_samples), .type = CFG_INT, .def = "100000", .min = 1, .max = 1e12,
+     .restart = CFG_CHANGEABLE, .units = "samples",
+     .help = "samples drawn per task for the moment and histogram statistics"},
+    {FIELD(stats, block), .type = CFG_INT, .def = "4096", .min = 1, .max = 1e9,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "samples per work unit, the grain of scheduling and checkpoints"},
+    {FIELD(stats, bins), .type = CFG_INT, .def = "60", .min = 2, .max = 10000, .restart = CFG_FIXED,
+     .units = "bins", .help = "histogram bins per projected direction"},
+    {FIELD(stats, range), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 100,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "std",
+     .help = "histogram half-width, in standard deviations of the projected direction"},
+
+    /* [sample] */
+    {FIELD(sample, n), .type = CFG_INT, .def = "1000", .min = 1, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "samples", .help = "samples written by 'mcmsim sample'"},
+    {FIELD(sample, task), .type = CFG_INT, .def = "0", .min = 0, .max = CFG_LIST_MAX * 4096.0 - 1,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "task drawn by 'mcmsim sample', index d_index x n_seeds + seed_index (d-major)"},
+};
+const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
+
+_Static_assert(sizeof cfg_schema / sizeof cfg_schema[0] <= CFG_MAX_KEYS,
+               "cfg_resolved.origin has room for CFG_MAX_KEYS keys");
+/* The enum strings above are stored as these C enums; keep their order and length in step. */
+_Static_assert(MCM_NU_GAUSSIAN == 2 && MCM_COUPLE_THRESHOLD == 2 && MCM_WHITEN_FULL == 1 &&
+                   MCM_SPIKES_RANDOM == 2 && MCM_MIX_LABELLED == 1 && MCM_MEAN_LABEL == 1 &&
+                   DIFF_DDPM == 2,
+               "enum order of mcm.h/diffusion.h must match the schema enum strings");
+
+void cfg_list_sections(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cfg_schema_n && used < len; i++)
+        if (i == 0 || strcmp(cfg_schema[i].section, cfg_schema[i - 1].section) != 0)
+            used += (size_t)snprintf(buf + used, len - used, "%s[%s]", i ? " " : "",
+                                     cfg_schema[i].section);
+}
+
+static void list_keys(const char *section, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cfg_schema_n && used < len; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+                                     cfg_schema[i].key);
+}
+
+/* "unknown key (did you mean 'mcm.beta_u'?), expected one of the keys of [mcm]: ..." */
+void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len)
+{
+    char keys[CFG_ERR_LEN / 2];
+    int s = cfg_suggest_key(section, key);
+    size_t used = (size_t)snprintf(buf, len, "unknown key");
+    if (s >= 0)
+        used += (size_t)snprintf(buf + used, len - used, " (did you mean '%s.%s'?)",
+                                 cfg_schema[s].section, cfg_schema[s].key);
+    if (used >= len) return;
+    if (cfg_section_known(section)) {
+        list_keys(section, keys, sizeof keys);
+        snprintf(buf + used, len - used, ", expected one of the keys of [%s]: %s", section, keys);
+    } else {
+        cfg_list_sections(keys, sizeof keys);
+        snprintf(buf + used, len - used, ", expected section.key with a section of %s", keys);
+    }
+}
+
+/* Where key i came from, as an error-message prefix: "FILE:LINE", "command line" or "FILE". */
+static const char *where(const cfg_resolved *c, int i)
+{
+    return strcmp(c->origin[i], "default") == 0 ? c->file : c->origin[i];
+}
+
+int cfg_find(const char *section, const char *key)
+{
+    for (int i = 0; i < cfg_schema_n; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0 && strcmp(cfg_schema[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+int cfg_section_known(const char *section)
+{
+    for (int i = 0; i < cfg_schema_n; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0) return 1;
+    return 0;
+}
+
+const char *cfg_enum_name(int i, int idx, char *buf, size_t len)
+{
+    const char *p = cfg_schema[i].enums;
+    for (int k = 0; p && k < idx; k++) {
+        p = strchr(p, '|');
+        if (p) p++;
+    }
+    if (!p || idx < 0) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    size_t n = strcspn(p, "|");
+    snprintf(buf, len, "%.*s", (int)n, p);
+    return buf;
+}
+
+/* Optimal-string-alignment distance, so that a swapped pair of letters counts as one typo. */
+int cfg_distance(const char *a, const char *b)
+{
+    enum { W = 128 };
+    size_t na = strlen(a), nb = strlen(b);
+    if (na >= W || nb >= W) return W;
+    int d[3][W + 1]; /* rows i-2, i-1, i (mod 3) */
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        int *cur = d[i % 3], *prev = d[(i - 1) % 3], *pp = d[(i + 1) % 3];
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+            if (prev[j - 1] + cost < v) v = prev[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+        }
+    }
+    return d[na % 3][nb];
+}
+
+/* Typos worth a suggestion: about one in three letters wrong, at least one. */
+static int close_enough(int dist, const char *typed)
+{
+    int len = (int)strlen(typed);
+    return dist <= (len / 3 > 1 ? len / 3 : 1);
+}
+
+int cfg_suggest_key(const char *section, const char *key)
+{
+    for (int i = 0; i < cfg_schema_n; i++) /* the right key in the wrong section */
+        if (strcmp(cfg_schema[i].key, key) == 0) return i;
+    char typed[300], full[300];
+    snprintf(typed, sizeof typed, "%s.%s", section, key);
+    int best = -1, best_d = 1 << 30;
+    for (int i = 0; i < cfg_schema_n; i++) {
+        snprintf(full, sizeof full, "%s.%s", cfg_schema[i].section, cfg_schema[i].key);
+        int dist = cfg_distance(typed, full);
+        if (dist < best_d) best = i, best_d = dist;
+    }
+    return best >= 0 && close_enough(best_d, key) ? best : -1;
+}
+
+const char *cfg_suggest_section(const char *section)
+{
+    const char *best = NULL;
+    int best_d = 1 << 30;
+    for (int i = 0; i < cfg_schema_n; i++) {
+        int dist = cfg_distance(section, cfg_schema[i].section);
+        if (dist < best_d) best = cfg_schema[i].section, best_d = dist;
+    }
+    return best && close_enough(best_d, section) ? best : NULL;
+}
+
+static void check_coupling(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ic = cfg_find("mcm", "coupling"), in = cfg_find("mcm", "nu_law");
+    if (!ok[ic] || !ok[in]) return;
+    if (c->v.mcm.coupling == MCM_COUPLE_INDEPENDENT || c->v.mcm.nu_law == MCM_NU_RADEMACHER) return;
+    char cb[32], nb[32];
+    cfg_error_add(err,
+                  "%s: key 'mcm.coupling': coupling '%s' defines nu from lambda, which needs "
+                  "mcm.nu_law = rademacher (got '%s' from %s), expected coupling = independent "
+                  "or nu_law = rademacher",
+                  where(c, ic), cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
+                  cfg_enum_name(in, c->v.mcm.nu_law, nb, sizeof nb), c->origin[in]);
+}
+
+static void check_diffusion(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ilo = cfg_find("diffusion", "beta_min"), ihi = cfg_find("diffusion", "beta_max");
+    int is = cfg_find("diffusion", "schedule"), it = cfg_find("diffusion", "t");
+    char lo[32], hi[32], t[32];
+    cfg_format_value(&c->v, ilo, lo, sizeof lo);
+    cfg_format_value(&c->v, ihi, hi, sizeof hi);
+    cfg_format_value(&c->v, it, t, sizeof t);
+    if (ok[ilo] && ok[ihi] && c->v.diffusion.beta_max < c->v.diffusion.beta_min)
+        cfg_error_add(err,
+                      "%s: key 'diffusion.beta_max': %s is below diffusion.beta_min = %s "
+                      "(from %s), expected beta_max >= beta_min",
+                      where(c, ihi), hi, lo, c->origin[ilo]);
+    if (ok[is] && ok[it] && c->v.diffusion.schedule == DIFF_DDPM && c->v.diffusion.t > 1)
+        cfg_error_add(err,
+                      "%s: key 'diffusion.t': %s lies outside the ddpm time interval "
+                      "(schedule from %s), expected t in [0, 1] with schedule = ddpm",
+                      where(c, it), t, c->origin[is]);
+}
+
+static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int id = cfg_find("mcm", "d");
+    if (!ok[id]) return;
+    const cfg_int_list *d = &c->v.mcm.d;
+    for (int a = 0; a < d->n; a++)
+        for (int b = 0; b < a; b++)
+            if (d->v[a] == d->v[b]) {
+                cfg_error_add(err,
+                              "%s: key 'mcm.d': value %ld appears twice (elements %d and %d), "
+                              "expected distinct dimensions",
+                              where(c, id), d->v[a], b + 1, a + 1);
+                return;
+            }
+}
+
+static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int it = cfg_find("sample", "task"), id = cfg_find("mcm", "d"), is = cfg_find("run", "n_seeds");
+    if (!ok[it] || !ok[id] || !ok[is]) return;
+    long n_tasks = c->v.mcm.d.n * c->v.run.n_seeds;
+    if (c->v.sample.task >= n_tasks)
+        cfg_error_add(err,
+                      "%s: key 'sample.task': %ld is not a task index (%d dimension(s) x %ld "
+                      "seed(s) = %ld tasks), expected 0 <= task <= %ld",
+                      where(c, it), c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks,
+                      n_tasks - 1);
+}
+
+void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    check_coupling(c, ok, err);
+    check_diffusion(c, ok, err);
+    check_dims(c, ok, err);
+    check_task(c, ok, err);
+}
