@@ -7,3 +7,4 @@ check py:plot-is-png bash -c "[ \$(stat -c %s '$WORK/plot.png') -gt 20000 ] && h
 msg=$($PY "$ROOT/postprocess/mcm_stats.py" "$WORK/killed.h5.partial" 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && grep -q "not a complete mcmsim file" <<< "$msg"; then pass py:refuses-incomplete-file
 else fail py:refuses-incomplete-file "exit $rc"; fi
+check py:readme-lists-every-key $PY "$ROOT/tests/lib/keytable.py" --check "$ROOT/README.md"
