@@ -15,6 +15,8 @@
 #define CFG_STR_MAX 256
 #define CFG_ORIGIN_MAX 300
 #define CFG_MAX_KEYS 128
+/* Longest value accepted on one line: a full list of CFG_LIST_MAX dimensions fits easily. */
+#define CFG_LINE_MAX 4096
 #define CFG_RAW_MAX (1 << 20) /* largest config file accepted, bytes */
 
 typedef enum {
@@ -139,6 +141,11 @@ const char *cfg_suggest_section(const char *section);
 void cfg_list_sections(char *buf, size_t len);
 void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len);
 void cfg_error_add(cfg_errors *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cfg_value.c: value i of the schema parsed from text s into v (0 on success, the reason in
+ * why); the expectation of entry i in words; blanks stripped in place. */
+int cfg_parse_entry(int i, const char *s, cfg_t *v, char *why, size_t n);
+void cfg_describe_expected(const cfg_entry *e, char *buf, size_t len);
+void cfg_trim(char *s);
 /* Cross-key rules of the schema; ok[i] is nonzero when key i resolved without error. */
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err);
 
