@@ -54,3 +54,7 @@ sleep 0.5; kill -9 $kpid 2>/dev/null; wait $kpid 2>/dev/null
 check cli:killed-run-no-final-file test ! -e "$killed"
 check cli:killed-run-partial-exists test -e "$killed.partial"
 check cli:killed-run-partial-incomplete bash -c "! $H5C complete '$killed.partial' 2>/dev/null"
+
+# --print-config output is a valid configuration that resolves to the same values.
+"$BIN" run "$SMALL" --print-config --set mcm.beta_v=2.5 > "$WORK/printed.ini" 2>/dev/null
+check cli:print-config-reparses bash -c "diff <('$BIN' run '$WORK/printed.ini' --print-config | sed 's/  # from.*//') <('$BIN' run '$SMALL' --print-config --set mcm.beta_v=2.5 | sed 's/  # from.*//')"
