@@ -79,6 +79,12 @@ void mcm_sample(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t ind
 void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index0, size_t n,
                       double *X, double *lambda, double *nu, int *label);
 
+/* A random unit direction orthogonal to m, u and v, from stream (seed, task, RNG_PROBE): the
+ * "random direction" of the statistics, exactly N(0, 1) along it. */
+void mcm_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double *r);
+/* Dot product of two d-vectors (the projection h = w.x of every observer). */
+double mcm_dot(const double *a, const double *b, int d);
+
 /* Exact statistics of the model (independent of sampling), for tests and summaries. */
 double mcm_b2(const mcm_params *p);        /* b^2 = beta_v / (1 + beta_v) */
 double mcm_nu_kappa3(const mcm_params *p); /* third cumulant of nu */

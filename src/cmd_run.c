@@ -7,7 +7,6 @@
 #include "h5out.h"
 #include "log.h"
 #include "projstat.h"
-#include "rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,30 +27,6 @@ typedef struct {
     double *edges;    /* [nown][2][4][bins + 1] */
 } run_result;
 
-/* Random unit direction orthogonal to m, u, v (Gram-Schmidt twice), from RNG_PROBE. */
-static void run_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double *r)
-{
-    int d = mod->p.d;
-    rng_stream s = rng_stream_make(seed, task, RNG_PROBE);
-    rng_normal(&s, 0, 0, (size_t)d, r);
-    const double *sp[3] = {mod->m, mod->u, mod->v};
-    for (int pass = 0; pass < 2; pass++) {
-        for (int k = 0; k < 3; k++) {
-            double dot = 0, nn = 0;
-            for (int i = 0; i < d; i++)
-                dot += r[i] * sp[k][i], nn += sp[k][i] * sp[k][i];
-            for (int i = 0; i < d; i++)
-                r[i] -= dot / nn * sp[k][i];
-        }
-    }
-    double nrm = 0;
-    for (int i = 0; i < d; i++)
-        nrm += r[i] * r[i];
-    nrm = sqrt(nrm);
-    for (int i = 0; i < d; i++)
-        r[i] /= nrm;
-}
-
 /* Exact mean, variance, excess kurtosis per direction and cov(u.x, v.x) at (alpha, sigma).
  * Exact for orthonormal spikes without mixture, and for full whitening only with independent
  * latents; elsewhere the values only centre the accumulators and are published as NaN. */
@@ -70,14 +45,6 @@ static int run_theory(const mcm_params *p, double al, double sg, double th[RUN_N
     *cov = al * al * c2[0][1];
     return p->spikes != MCM_SPIKES_RANDOM && p->mixture == MCM_MIX_NONE &&
            (p->whitening == MCM_WHITEN_SPIKE || p->coupling == MCM_COUPLE_INDEPENDENT);
-}
-
-static double dot(const double *a, const double *b, int d)
-{
-    double s = 0;
-    for (int i = 0; i < d; i++)
-        s += a[i] * b[i];
-    return s;
 }
 
 static void run_store(const projstat_acc *acc, int k, int ti, int exact, double th[RUN_ND][3],
@@ -113,7 +80,7 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
     mcm_init(&mod, &p, seed, t->id);
     size_t d = (size_t)t->d, nb = (size_t)c->stats.block;
     double *dir[RUN_ND] = {mod.m, mod.u, mod.v, LOG_CALLOC(d, sizeof(double))};
-    run_probe(&mod, seed, t->id, dir[DIR_R]);
+    mcm_probe(&mod, seed, t->id, dir[DIR_R]);
     projstat_acc acc[RUN_NT];
     int exact = 0;
     for (int ti = 0; ti < RUN_NT; ti++) {
@@ -132,9 +99,9 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
             diff_forward(al[1], sg[1], seed, t->id, (uint64_t)i0 + s, d, x0, xt);
             double h0[RUN_ND], h1[RUN_ND];
             for (int j = 0; j < RUN_ND; j++)
-                h0[j] = dot(dir[j], x0, (int)d);
+                h0[j] = mcm_dot(dir[j], x0, (int)d);
             for (int j = 0; j < RUN_ND; j++)
-                h1[j] = dot(dir[j], xt, (int)d);
+                h1[j] = mcm_dot(dir[j], xt, (int)d);
             projstat_add(&acc[0], h0);
             projstat_add(&acc[1], h1);
         }

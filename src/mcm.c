@@ -13,7 +13,7 @@
  * Spikes
  * ------------------------------------------------------------------------------------------- */
 
-static double dot(const double *a, const double *b, int d)
+double mcm_dot(const double *a, const double *b, int d)
 {
     double s = 0.0;
     for (int i = 0; i < d; i++)
@@ -23,7 +23,7 @@ static double dot(const double *a, const double *b, int d)
 
 static void normalise(double *a, int d)
 {
-    double n = sqrt(dot(a, a, d));
+    double n = sqrt(mcm_dot(a, a, d));
     if (!(n > 0.0)) LOG_DIE("spike vector of zero norm (d = %d)", d);
     for (int i = 0; i < d; i++)
         a[i] /= n;
@@ -36,7 +36,7 @@ static void gram_schmidt_twice(double *w[3], int d)
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < 3; k++) {
             for (int j = 0; j < k; j++) {
-                double c = dot(w[j], w[k], d);
+                double c = mcm_dot(w[j], w[k], d);
                 for (int i = 0; i < d; i++)
                     w[k][i] -= c * w[j][i];
             }
@@ -70,6 +70,30 @@ static void make_spikes(mcm_model *mod, uint32_t seed, uint32_t task)
 /* ---------------------------------------------------------------------------------------------
  * Latent laws (§1.1, §1.5)
  * ------------------------------------------------------------------------------------------- */
+
+/* Orthonormal basis of span(m, u, v) first, so r is orthogonal to all three spikes also when
+ * they are not orthogonal to each other (RANDOM); two projection passes for rounding level. */
+void mcm_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double *r)
+{
+    int d = mod->p.d;
+    double *q = LOG_CALLOC(3 * (size_t)d, sizeof(double));
+    double *w[3] = {q, q + d, q + 2 * d};
+    memcpy(w[0], mod->m, (size_t)d * sizeof(double));
+    memcpy(w[1], mod->u, (size_t)d * sizeof(double));
+    memcpy(w[2], mod->v, (size_t)d * sizeof(double));
+    gram_schmidt_twice(w, d);
+    rng_stream s = rng_stream_make(seed, task, RNG_PROBE);
+    rng_normal(&s, 0, 0, (size_t)d, r);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int k = 0; k < 3; k++) {
+            double c = mcm_dot(w[k], r, d);
+            for (int i = 0; i < d; i++)
+                r[i] -= c * w[k][i];
+        }
+    }
+    normalise(r, d);
+    free(q);
+}
 
 double mcm_threshold_c(void)
 {
@@ -254,9 +278,9 @@ void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint32_t task)
     mod->u = mod->m + d;
     mod->v = mod->m + 2 * d;
     make_spikes(mod, seed, task);
-    mod->uu = dot(mod->u, mod->u, p->d);
-    mod->uv = dot(mod->u, mod->v, p->d);
-    mod->vv = dot(mod->v, mod->v, p->d);
+    mod->uu = mcm_dot(mod->u, mod->u, p->d);
+    mod->uv = mcm_dot(mod->u, mod->v, p->d);
+    mod->vv = mcm_dot(mod->v, mod->v, p->d);
 
     mod->c_S = 1.0 - 1.0 / sqrt(1.0 + p->beta_v); /* eq. (2) */
     mcm_whitening_matrix(p, mod->A);

@@ -121,32 +121,6 @@ static mcm_params base_params(void)
     return p;
 }
 
-static double dotd(const double *a, const double *b, int d)
-{
-    double s = 0.0;
-    for (int i = 0; i < d; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-/* Unit r orthogonal to m, u, v: a Gaussian vector of the test stream, projected twice. */
-static void orth_direction(const mcm_model *mod, double *r)
-{
-    int d = mod->p.d;
-    rng_stream s = rng_stream_make(SEED, TASK, RNG_TEST);
-    rng_normal(&s, 0, 0, (size_t)d, r);
-    const double *w[3] = {mod->m, mod->u, mod->v};
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < 3; k++) {
-            double c = dotd(w[k], r, d);
-            for (int i = 0; i < d; i++)
-                r[i] -= c * w[k][i];
-        }
-    double nr = sqrt(dotd(r, r, d));
-    for (int i = 0; i < d; i++)
-        r[i] /= nr;
-}
-
 /* n samples of x_0, or of x_t = alpha x_0 + sigma xi when fwd = {alpha, sigma}. */
 static proj_set project(const mcm_params *p, size_t n, const double *fwd)
 {
@@ -159,7 +133,7 @@ static proj_set project(const mcm_params *p, size_t n, const double *fwd)
     for (int k = 0; k < NDIR; k++)
         ps.h[k] = malloc(n * sizeof(double));
     double r[D], *X = malloc(CH * D * sizeof(double));
-    orth_direction(&mod, r);
+    mcm_probe(&mod, SEED, TASK, r);
     const double *dir[NDIR] = {mod.m, mod.u, mod.v, r};
     for (size_t i0 = 0; i0 < n; i0 += CH) {
         size_t nc = n - i0 < CH ? n - i0 : CH;
@@ -168,7 +142,7 @@ static proj_set project(const mcm_params *p, size_t n, const double *fwd)
             double *x = X + i * D;
             if (fwd) diff_forward(fwd[0], fwd[1], SEED, TASK, i0 + i, D, x, x);
             for (int k = 0; k < NDIR; k++)
-                ps.h[k][i0 + i] = dotd(dir[k], x, D);
+                ps.h[k][i0 + i] = mcm_dot(dir[k], x, D);
         }
     }
     free(X);
@@ -261,7 +235,7 @@ static void gram(const mcm_model *mod, double G[3][3])
     const double *w[3] = {mod->m, mod->u, mod->v};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            G[i][j] = dotd(w[i], w[j], mod->p.d);
+            G[i][j] = mcm_dot(w[i], w[j], mod->p.d);
 }
 
 static void test_spikes_qr(void **state)
@@ -581,16 +555,48 @@ static void test_forward_ou(void **state)
     }
 }
 
+/* The probe is a unit vector orthogonal to every spike, also for non-orthogonal RANDOM spikes,
+ * reproducible from (seed, task) and different across tasks. */
+static void test_probe(void **state)
+{
+    (void)state;
+    for (int sp = MCM_SPIKES_QR; sp <= MCM_SPIKES_RANDOM; sp++) {
+        mcm_params p = base_params();
+        p.spikes = (mcm_spikes)sp;
+        mcm_model mod;
+        mcm_init(&mod, &p, SEED, TASK);
+        double r[D], r2[D], r3[D];
+        mcm_probe(&mod, SEED, TASK, r);
+        mcm_probe(&mod, SEED, TASK, r2);
+        mcm_probe(&mod, SEED, TASK + 1, r3);
+        assert_memory_equal(r, r2, sizeof r);
+        assert_true(fabs(mcm_dot(r, r3, D)) < 1.0 - 1e-6);
+        assert_true(fabs(mcm_dot(r, r, D) - 1.0) < 1e-14);
+        const double *w[3] = {mod.m, mod.u, mod.v};
+        for (int k = 0; k < 3; k++)
+            assert_true(fabs(mcm_dot(r, w[k], D)) < 1e-14);
+        mcm_free(&mod);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_stats),         cmocka_unit_test(test_whitening_matrices),
-        cmocka_unit_test(test_spikes_qr),           cmocka_unit_test(test_spikes_axes_random),
-        cmocka_unit_test(test_block_equals_single), cmocka_unit_test(test_determinism),
-        cmocka_unit_test(test_moments_independent), cmocka_unit_test(test_kurtosis_rademacher),
-        cmocka_unit_test(test_skewed_and_gaussian), cmocka_unit_test(test_sign_spike),
-        cmocka_unit_test(test_sign_full),           cmocka_unit_test(test_threshold),
-        cmocka_unit_test(test_mixture_labelled),    cmocka_unit_test(test_forward_ou),
+        cmocka_unit_test(test_exact_stats),
+        cmocka_unit_test(test_whitening_matrices),
+        cmocka_unit_test(test_spikes_qr),
+        cmocka_unit_test(test_spikes_axes_random),
+        cmocka_unit_test(test_block_equals_single),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_moments_independent),
+        cmocka_unit_test(test_kurtosis_rademacher),
+        cmocka_unit_test(test_skewed_and_gaussian),
+        cmocka_unit_test(test_sign_spike),
+        cmocka_unit_test(test_sign_full),
+        cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_mixture_labelled),
+        cmocka_unit_test(test_forward_ou),
+        cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
