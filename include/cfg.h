@@ -73,12 +73,55 @@ typedef struct {
         long n;
         long task;
     } sample;
+    struct {
+        int family;
+        long K, L;
+        int activation;
+        double act_scale;
+        long hermite_k;
+        int skip;
+        int train_a;
+        double a0;
+        int init2;
+        double init2_scale;
+        int bias;
+    } model;
+    struct {
+        int loss;
+        int times;
+        cfg_double_list t_list;
+        double t_min, t_max;
+        int t_weight;
+        int data;
+        long batch;
+        double n_train_alpha;
+        long n_train_power;
+        int noise;
+        double steps_alpha;
+        long steps_power;
+    } train;
+    struct {
+        int kind;
+        double delta, lr_power, weight_decay, beta1, beta2, eps;
+        int schedule;
+        long step_every;
+        double step_factor;
+    } optim;
+    struct {
+        long n_obs;
+        long n_eval;
+        double status_every;
+    } observe;
+    struct {
+        cfg_double_list beta_m, beta_u, beta_v, t, delta;
+    } sweep;
 } cfg_t;
 
 /* One schema entry. `def` NULL means required. For lists, min/max bound every element and
  * the bounds are closed unless `flags` opens them. `size` is sizeof the field, so integer keys
  * may live in int or long members. */
-enum { CFG_OPEN_MIN = 1, CFG_OPEN_MAX = 2 };
+/* CFG_NONE_OK: a list that may be empty, written "none". */
+enum { CFG_OPEN_MIN = 1, CFG_OPEN_MAX = 2, CFG_NONE_OK = 4 };
 typedef struct {
     const char *section, *key;
     cfg_type type;

@@ -18,6 +18,7 @@ typedef struct {
 const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
 
 #include "diffusion.h"
+#include "h5out.h"
 #include "mcm.h"
 #include "task.h"
 
@@ -28,8 +29,12 @@ diff_schedule cmd_schedule(const cfg_t *c);
 void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,
                         double variates, double output_bytes);
 
-/* Projection statistics of the MCM per task (the stage-1 `run`). */
+/* Collective: the task table /tasks of an output file. */
+void cmd_write_tasks(h5out_file *f, const task_list *tl);
+/* Training of the configured denoiser per task: overlaps, losses, final summaries. */
 int cmd_run(const cmd_opts *o, const cfg_resolved *c);
+/* Projection statistics of MCM samples per task. */
+int cmd_stats(const cmd_opts *o, const cfg_resolved *c);
 /* n samples of x0 and x_t with their latents, for inspection and external tools. */
 int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
 

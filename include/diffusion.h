@@ -25,7 +25,7 @@ void diff_coeffs(const diff_schedule *s, double t, double *alpha, double *sigma)
 
 /* x_t = alpha x_0 + sigma xi, xi from stream (seed, task, RNG_DIFFUSE) at step `index`
  * (rng_normal from block 0, d variates). xt may alias x0 (in-place update). */
-void diff_forward(double alpha, double sigma, uint32_t seed, uint32_t task, uint64_t index,
+void diff_forward(double alpha, double sigma, uint32_t seed, uint64_t task, uint64_t index,
                   size_t d, const double *x0, double *xt);
 
 #endif

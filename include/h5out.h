@@ -42,6 +42,10 @@ hid_t h5out_create_dataset(h5out_file *f, const char *path, hid_t type, int rank
                            const hsize_t *dims, const char *description, const char *units);
 void h5out_write_slab(h5out_file *f, hid_t ds, hid_t type, hsize_t row0, hsize_t stride,
                       hsize_t nrows, const void *buf);
+/* Collective. Like h5out_write_rows for an arbitrary ascending list of rows. */
+void h5out_write_rowlist(h5out_file *f, const char *path, hid_t type, int rank, const hsize_t *dims,
+                         const hsize_t *rows, hsize_t nrows, const void *buf,
+                         const char *description, const char *units);
 /* Collective. Whole dataset given identically on every rank; rank 0 writes it. */
 void h5out_write_all(h5out_file *f, const char *path, hid_t type, int rank, const hsize_t *dims,
                      const void *buf, const char *description, const char *units);

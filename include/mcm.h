@@ -58,7 +58,7 @@ typedef struct {
 } mcm_model;
 
 /* Builds spikes from stream (seed, task, RNG_SPIKES) and the whitening. d >= 3. */
-void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint32_t task);
+void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint64_t task);
 void mcm_free(mcm_model *mod);
 
 /* Latent stream layout (RNG_LATENT, step = sample index), part of the results' format:
@@ -72,16 +72,16 @@ void mcm_free(mcm_model *mod);
 /* One draw: sample `index` of stream (seed, task) fills x[d] and the latents. Pointers for
  * lambda, nu and label may be NULL. Label is +1 (model) or -1 (isotropic) with a mixture,
  * always +1 otherwise. Costs O(d). */
-void mcm_sample(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index, double *x,
+void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index, double *x,
                 double *lambda, double *nu, int *label);
 
 /* n consecutive draws starting at index0, row-major X[n][d]; same numbers as n mcm_sample calls. */
-void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index0, size_t n,
+void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index0, size_t n,
                       double *X, double *lambda, double *nu, int *label);
 
 /* A random unit direction orthogonal to m, u and v, from stream (seed, task, RNG_PROBE): the
  * "random direction" of the statistics, exactly N(0, 1) along it. */
-void mcm_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double *r);
+void mcm_probe(const mcm_model *mod, uint32_t seed, uint64_t task, double *r);
 /* Dot product of two d-vectors (the projection h = w.x of every observer). */
 double mcm_dot(const double *a, const double *b, int d);
 

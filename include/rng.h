@@ -1,6 +1,7 @@
 /* rng — counter-based random streams (Random123 Philox4x32-10).
  *
- * A stream is keyed by (global seed, task id, purpose); a draw is addressed by a counter
+ * A stream is keyed by (global seed, task id, purpose); the task id has 32 + 24 bits (the high
+ * part shares counter word 3 with the 8-bit purpose); a draw is addressed by a counter
  * (step, block). Philox key = (seed, task); counter words = (block, step lo, step hi, purpose).
  * The numbers of a run therefore depend only on what is drawn, never on which rank draws it or
  * when, and a checkpoint needs no RNG state beyond the step.
@@ -32,7 +33,7 @@ typedef struct {
     uint32_t purpose;
 } rng_stream;
 
-rng_stream rng_stream_make(uint32_t seed, uint32_t task, rng_purpose purpose);
+rng_stream rng_stream_make(uint32_t seed, uint64_t task, rng_purpose purpose);
 
 /* Raw Philox output: 4 words for (step, block). */
 void rng_raw4(const rng_stream *s, uint64_t step, uint32_t block, uint32_t out[4]);

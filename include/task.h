@@ -1,21 +1,27 @@
 /* task — the task list of a run and its distribution over ranks.
  *
- * A task is one (dimension d, replica) pair. Its id, replica + 4096 d, keys every random stream
- * of the task, so a task draws the same numbers whatever else is in the list, however many ranks
- * run, and whichever rank runs it. */
+ * A task is one (dimension d, swept values, replica). Its id, replica + 4096 d + 2^32 sweep
+ * combination, keys every random stream of the task, so a task draws the same numbers whatever
+ * else is in the list, however many ranks run, and whichever rank runs it. */
 #ifndef MCMSIM_TASK_H
 #define MCMSIM_TASK_H
 
+#include "cfg.h"
+
+#include <mpi.h>
 #include <stdint.h>
 
 #define TASK_MAX_REPLICAS 4096
 #define TASK_MAX_D 1048575
+#define TASK_NSWEEP 5 /* beta_m, beta_u, beta_v, t, delta */
 
 typedef struct {
-    int index; /* position in the list: d-major, replica-minor */
+    int index; /* position in the list: d-major, then sweep combination, then replica */
     int d;
     int replica;
-    uint32_t id; /* stable stream key */
+    int combo;                 /* sweep combination, 0 without sweeps */
+    uint64_t id;               /* stable stream key */
+    double sweep[TASK_NSWEEP]; /* the values of this task (swept or the base value) */
 } task_t;
 
 typedef struct {
@@ -23,14 +29,43 @@ typedef struct {
     task_t *t;
 } task_list;
 
-/* Tasks for dimensions d[0..nd) times n_replicas, in d-major order. */
+extern const char *const task_sweep_keys[TASK_NSWEEP]; /* "mcm.beta_m", ... */
+
+/* Tasks for dimensions d[0..nd) times n_replicas, no sweep, in d-major order. */
 void task_list_make(task_list *tl, const long *d, int nd, int n_replicas);
+/* Tasks of a configuration: d x every combination of the [sweep] lists x run.n_seeds. */
+void task_list_from_cfg(task_list *tl, const cfg_t *c);
 void task_list_free(task_list *tl);
-uint32_t task_id(int d, int replica);
+uint64_t task_id(int d, int replica, int combo);
+/* The configuration of one task: the base values with the task's swept values applied. */
+void task_apply(const task_t *t, cfg_t *c);
 
 /* Static cyclic distribution: task k belongs to rank k mod size. Owned tasks of `rank` are
  * k = rank + i size for i < task_count_owned(...). */
 int task_owner(int k, int size);
 int task_count_owned(int ntask, int rank, int size);
+
+/* Dynamic distribution (task_sched.c). Each rank takes the next task from a shared counter (an
+ * MPI-3 atomic fetch-and-add on rank 0), so ranks that draw cheap tasks take more of them. Tasks
+ * are handed out most expensive first, which shortens the tail; results never depend on who ran
+ * what, because a task's numbers come only from its own streams. */
+typedef struct {
+    int ntask;
+    int *order; /* order[i]: the i-th task handed out */
+    MPI_Win win;
+    long *counters; /* on rank 0: [0] next task, [1] tasks done, [2] steps done */
+    double t0;
+} task_sched;
+
+/* Collective. cost[k] orders the hand-out (larger first). */
+void task_sched_init(task_sched *s, int ntask, const double *cost);
+/* The next task for this rank, or -1 when none is left. */
+int task_sched_next(task_sched *s);
+/* Reports a finished task of `steps` steps. */
+void task_sched_done(task_sched *s, long steps);
+/* Tasks and steps finished so far, over all ranks. */
+void task_sched_progress(task_sched *s, long *tasks, long *steps);
+/* Collective. */
+void task_sched_free(task_sched *s);
 
 #endif

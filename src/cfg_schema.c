@@ -6,7 +6,12 @@
  * C enums in mcm.h and diffusion.h, because the parsed index is stored as the enum value. */
 #include "cfg.h"
 #include "diffusion.h"
+#include "loss.h"
 #include "mcm.h"
+#include "model.h"
+#include "optim.h"
+
+#include <math.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +99,136 @@ const cfg_entry cfg_schema[] = {
     {FIELD(sample, task), .type = CFG_INT, .def = "0", .min = 0, .max = CFG_LIST_MAX * 4096.0 - 1,
      .restart = CFG_CHANGEABLE, .units = "1",
      .help = "task drawn by 'mcmsim sample', index d_index x n_seeds + seed_index (d-major)"},
+
+    /* [model] */
+    {FIELD(model, family), .type = CFG_ENUM, .def = "neuron",
+     .enums = "neuron|twolayer|mlp|linear|symlinear", .restart = CFG_FIXED, .units = "",
+     .help = "denoiser: neuron (A, B: c x + sum_k a_k w_k s(w_k.x), w_k on the sphere), twolayer "
+             "(C), mlp (D), linear (E: W x + b), symlinear (E: P P^T x)"},
+    {FIELD(model, K), .type = CFG_INT, .def = "1", .min = 1, .max = 65536, .restart = CFG_FIXED,
+     .units = "1", .help = "neurons (neuron, twolayer), width H (mlp) or rank h (symlinear)"},
+    {FIELD(model, L), .type = CFG_INT, .def = "3", .min = 2, .max = 64, .restart = CFG_FIXED,
+     .units = "1", .help = "mlp: number of weight layers"},
+    {FIELD(model, activation), .type = CFG_ENUM, .def = "tanh",
+     .enums = "tanh|erf|relu|linear|hermite|matched_u|matched_v", .restart = CFG_FIXED, .units = "",
+     .help = "activation; matched_u / matched_v are the Bayes denoiser's at the training time "
+             "(relu and linear are blind to v)"},
+    {FIELD(model, act_scale), .type = CFG_DOUBLE, .def = "0.5", .min = -1e6, .max = 1e6,
+     .restart = CFG_FIXED, .units = "x units",
+     .help = "output scale of the activation (0.5 tanh is the theory default; use 1 for matched)"},
+    {FIELD(model, hermite_k), .type = CFG_INT, .def = "3", .min = 0, .max = 12,
+     .restart = CFG_FIXED, .units = "1", .help = "order k of the Hermite activation He_k"},
+    {FIELD(model, skip), .type = CFG_ENUM, .def = "fixed", .enums = "fixed|trainable|none",
+     .restart = CFG_FIXED, .units = "",
+     .help =
+         "skip c x: fixed to alpha_t of the sample's time, trainable (starts at alpha_t), none"},
+    {FIELD(model, train_a), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "neuron: train the second-layer amplitudes a_k (otherwise fixed to a0)"},
+    {FIELD(model, a0), .type = CFG_DOUBLE, .def = "1", .min = -1e6, .max = 1e6,
+     .restart = CFG_FIXED, .units = "1", .help = "neuron: fixed amplitude a_k when not trained"},
+    {FIELD(model, init2), .type = CFG_ENUM, .def = "zero", .enums = "zero|small",
+     .restart = CFG_FIXED, .units = "",
+     .help = "initial second layer (trainable a_k, V, last mlp layer, linear W): zero or small"},
+    {FIELD(model, init2_scale), .type = CFG_DOUBLE, .def = "0.01", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1", .help = "standard deviation of the small init"},
+    {FIELD(model, bias), .type = CFG_BOOL, .def = "true", .restart = CFG_FIXED, .units = "",
+     .help = "twolayer, mlp, linear: biases present"},
+
+    /* [train] */
+    {FIELD(train, loss), .type = CFG_ENUM, .def = "x0", .enums = "x0|eps|score",
+     .restart = CFG_FIXED, .units = "",
+     .help = "DSM parameterisation: x0-prediction MSE, epsilon-prediction, score matching"},
+    {FIELD(train, times), .type = CFG_ENUM, .def = "fixed", .enums = "fixed|list|range",
+     .restart = CFG_FIXED, .units = "",
+     .help = "diffusion time per sample: diffusion.t, uniform over train.t_list, or uniform "
+             "on [t_min, t_max]"},
+    {FIELD(train, t_list), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e3,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "time",
+     .help = "times for train.times = list"},
+    {FIELD(train, t_min), .type = CFG_DOUBLE, .def = "0.1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time", .help = "lower end for train.times = range"},
+    {FIELD(train, t_max), .type = CFG_DOUBLE, .def = "1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time", .help = "upper end for train.times = range"},
+    {FIELD(train, t_weight), .type = CFG_ENUM, .def = "none", .enums = "none|sigma2",
+     .restart = CFG_FIXED, .units = "",
+     .help = "extra loss weight w(t) over times: none (1) or sigma_t^2"},
+    {FIELD(train, data), .type = CFG_ENUM, .def = "online", .enums = "online|finite",
+     .restart = CFG_FIXED, .units = "",
+     .help = "online: fresh (x0, xi) every sample; finite: n = alpha d^k samples cycled in epochs"},
+    {FIELD(train, batch), .type = CFG_INT, .def = "1", .min = 1, .max = 65536, .restart = CFG_FIXED,
+     .units = "samples", .help = "samples per step (mini-batch B)"},
+    {FIELD(train, n_train_alpha), .type = CFG_DOUBLE, .def = "10", .min = 0, .max = 1e12,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "finite data: n = n_train_alpha d^n_train_power training samples"},
+    {FIELD(train, n_train_power), .type = CFG_INT, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_FIXED, .units = "1", .help = "finite data: the power k of d in n"},
+    {FIELD(train, noise), .type = CFG_ENUM, .def = "redrawn", .enums = "redrawn|frozen",
+     .restart = CFG_FIXED, .units = "",
+     .help = "finite data: diffusion noise xi redrawn at every visit or frozen per sample"},
+    {FIELD(train, steps_alpha), .type = CFG_DOUBLE, .def = "50", .min = 0, .max = 1e15,
+     .flags = CFG_OPEN_MIN, .restart = CFG_CHANGEABLE, .units = "steps",
+     .help = "run length: steps = ceil(steps_alpha d^steps_power)"},
+    {FIELD(train, steps_power), .type = CFG_INT, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "run length power (1: steps_alpha is the d-scaled time tau = steps / d)"},
+
+    /* [optim] */
+    {FIELD(optim, kind), .type = CFG_ENUM, .def = "spherical", .enums = "sgd|spherical|adam",
+     .restart = CFG_FIXED, .units = "",
+     .help = "optimiser: plain SGD, spherical SGD (neuron rows stay on the sphere), Adam"},
+    {FIELD(optim, delta), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e6,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "learning rate eta = delta / d^lr_power (Adam: eta = delta, use lr_power = 0)"},
+    {FIELD(optim, lr_power), .type = CFG_DOUBLE, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "a in eta = delta / d^a: 1 for the covariance phase, 2 for the cumulant phase"},
+    {FIELD(optim, weight_decay), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1", .help = "decoupled weight decay (not on sphere rows)"},
+    {FIELD(optim, beta1), .type = CFG_DOUBLE, .def = "0.9", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam decay rate of the first-moment average"},
+    {FIELD(optim, beta2), .type = CFG_DOUBLE, .def = "0.999", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam decay rate of the second-moment average"},
+    {FIELD(optim, eps), .type = CFG_DOUBLE, .def = "1e-8", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam epsilon added to the root of the second moment"},
+    {FIELD(optim, schedule), .type = CFG_ENUM, .def = "constant", .enums = "constant|step|cosine",
+     .restart = CFG_FIXED, .units = "",
+     .help = "learning-rate schedule: constant, step (x step_factor every step_every), cosine"},
+    {FIELD(optim, step_every), .type = CFG_INT, .def = "10000", .min = 1, .max = 1e15,
+     .restart = CFG_FIXED, .units = "steps", .help = "schedule = step: steps between decays"},
+    {FIELD(optim, step_factor), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "schedule = step: factor per decay"},
+
+    /* [observe] */
+    {FIELD(observe, n_obs), .type = CFG_INT, .def = "60", .min = 2, .max = 100000,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "observations per task at log-spaced steps (step 0 and the final step included)"},
+    {FIELD(observe, n_eval), .type = CFG_INT, .def = "256", .min = 1, .max = 1e7,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "fixed evaluation set per task, for the test losses on data and both clones"},
+    {FIELD(observe, status_every), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "s",
+     .help = "seconds between status lines on rank 0 (0: none); --quiet silences them"},
+
+    /* [sweep] */
+    {FIELD(sweep, beta_m), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_m to sweep (tasks = d x seeds x every swept combination)"},
+    {FIELD(sweep, beta_u), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_u to sweep"},
+    {FIELD(sweep, beta_v), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_v to sweep"},
+    {FIELD(sweep, t), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e3,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "time",
+     .help = "values of diffusion.t to sweep"},
+    {FIELD(sweep, delta), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of optim.delta to sweep"},
 };
 const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
 
@@ -104,6 +239,9 @@ _Static_assert(MCM_NU_GAUSSIAN == 2 && MCM_COUPLE_THRESHOLD == 2 && MCM_WHITEN_F
                    MCM_SPIKES_RANDOM == 2 && MCM_MIX_LABELLED == 1 && MCM_MEAN_LABEL == 1 &&
                    DIFF_DDPM == 2,
                "enum order of mcm.h/diffusion.h must match the schema enum strings");
+_Static_assert(ACT_MATCHED_V == 6 && MODEL_SYMLINEAR == 4 && SKIP_NONE == 2 && INIT2_SMALL == 1 &&
+                   LOSS_SCORE == 2 && OPT_ADAM == 2 && LR_COSINE == 2,
+               "enum order of act.h/model.h/loss.h/optim.h must match the schema enum strings");
 
 void cfg_list_sections(char *buf, size_t len)
 {
@@ -302,8 +440,45 @@ static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_error
                       n_tasks - 1);
 }
 
+/* Smallest training time the configuration can draw. */
+static double train_t_min(const cfg_t *v)
+{
+    double lo = v->diffusion.t;
+    if (v->train.times == 1)
+        for (int k = 0; k < v->train.t_list.n; k++)
+            lo = k ? fmin(lo, v->train.t_list.v[k]) : v->train.t_list.v[k];
+    if (v->train.times == 2) lo = v->train.t_min;
+    for (int k = 0; k < v->sweep.t.n; k++)
+        lo = fmin(lo, v->sweep.t.v[k]);
+    return lo;
+}
+
+static void check_train(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int itimes = cfg_find("train", "times"), il = cfg_find("train", "t_list");
+    int ilo = cfg_find("train", "t_min"), ihi = cfg_find("train", "t_max");
+    int iloss = cfg_find("train", "loss");
+    const cfg_t *v = &c->v;
+    if (ok[itimes] && ok[il] && v->train.times == 1 && v->train.t_list.n == 0)
+        cfg_error_add(err,
+                      "%s: key 'train.times': 'list' needs times in train.t_list (got none), "
+                      "expected train.t_list = t1, t2, ...",
+                      where(c, itimes));
+    if (ok[ilo] && ok[ihi] && v->train.t_max < v->train.t_min)
+        cfg_error_add(err,
+                      "%s: key 'train.t_max': below train.t_min (from %s), expected "
+                      "t_max >= t_min",
+                      where(c, ihi), c->origin[ilo]);
+    if (ok[iloss] && v->train.loss != 0 && !(train_t_min(v) > 0))
+        cfg_error_add(err,
+                      "%s: key 'train.loss': the eps and score losses divide by sigma_t, which "
+                      "vanishes at t = 0, expected every training time > 0 or loss = x0",
+                      where(c, iloss));
+}
+
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_train(c, ok, err);
     check_coupling(c, ok, err);
     check_diffusion(c, ok, err);
     check_dims(c, ok, err);

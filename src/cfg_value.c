@@ -71,7 +71,8 @@ void cfg_describe_expected(const cfg_entry *e, char *buf, size_t len)
         break;
     case CFG_INT_LIST:
     case CFG_DOUBLE_LIST:
-        snprintf(buf, len, "a comma-separated list of 1 to %d %s, each in %s", CFG_LIST_MAX,
+        snprintf(buf, len, "%sa comma-separated list of 1 to %d %s, each in %s",
+                 e->flags & CFG_NONE_OK ? "none or " : "", CFG_LIST_MAX,
                  e->type == CFG_INT_LIST ? "integers" : "numbers", r);
         break;
     }
@@ -171,6 +172,10 @@ static int parse_list(const cfg_entry *e, const char *s, void *field, char *why,
     cfg_double_list dl = {0};
     char buf[CFG_LINE_MAX], sub[CFG_ERR_LEN / 2];
     if (!*s) return snprintf(why, n, "empty value"), -1;
+    if ((e->flags & CFG_NONE_OK) && !strcmp(s, "none")) {
+        memset(field, 0, e->type == CFG_INT_LIST ? sizeof il : sizeof dl);
+        return 0;
+    }
     if (strlen(s) >= sizeof buf) return snprintf(why, n, "list is too long"), -1;
     strcpy(buf, s);
     int k = 0;
@@ -254,6 +259,7 @@ static void fmt_list(const cfg_entry *e, const void *field, char *buf, size_t le
         memcpy(&dl, field, sizeof dl);
     size_t used = 0;
     buf[0] = '\0';
+    if (il.n == 0 && (e->flags & CFG_NONE_OK)) snprintf(buf, len, "none");
     for (int k = 0; k < il.n && k < CFG_LIST_MAX && used < len; k++) {
         char one[32];
         if (e->type == CFG_INT_LIST)

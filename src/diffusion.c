@@ -37,7 +37,7 @@ void diff_coeffs(const diff_schedule *s, double t, double *alpha, double *sigma)
 
 /* xi is generated in chunks of an even length, which by the block convention of rng.h gives the
  * same numbers as one request of d; the chunk buffer also lets xt alias x0. */
-void diff_forward(double alpha, double sigma, uint32_t seed, uint32_t task, uint64_t index,
+void diff_forward(double alpha, double sigma, uint32_t seed, uint64_t task, uint64_t index,
                   size_t d, const double *x0, double *xt)
 {
     enum { CHUNK = 256 };

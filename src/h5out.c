@@ -236,3 +236,33 @@ void h5out_write_all(h5out_file *f, const char *path, hid_t type, int rank, cons
     int mine = log_rank() == 0;
     h5out_write_rows(f, path, type, rank, dims, 0, 1, mine ? dims[0] : 0, buf, description, units);
 }
+
+void h5out_write_rowlist(h5out_file *f, const char *path, hid_t type, int rank, const hsize_t *dims,
+                         const hsize_t *rows, hsize_t nrows, const void *buf,
+                         const char *description, const char *units)
+{
+    static const double dummy = 0;
+    hid_t ds = h5out_create_dataset(f, path, type, rank, dims, description, units);
+    hid_t fs = H5Dget_space(ds);
+    LOG_H5(fs);
+    hsize_t start[H5S_MAX_RANK] = {0}, cnt[H5S_MAX_RANK], mdims[H5S_MAX_RANK];
+    for (int i = 0; i < rank; i++)
+        cnt[i] = dims[i], mdims[i] = dims[i];
+    cnt[0] = 1;
+    mdims[0] = nrows > 0 ? nrows : 1;
+    LOG_H5(H5Sselect_none(fs));
+    for (hsize_t r = 0; r < nrows; r++) {
+        start[0] = rows[r];
+        LOG_H5(H5Sselect_hyperslab(fs, H5S_SELECT_OR, start, NULL, cnt, NULL));
+    }
+    hid_t ms = H5Screate_simple(rank, mdims, NULL);
+    LOG_H5(ms);
+    if (nrows == 0) {
+        LOG_H5(H5Sselect_none(ms));
+        buf = &dummy;
+    }
+    LOG_H5(H5Dwrite(ds, type, ms, fs, f->dxpl, buf));
+    LOG_H5(H5Sclose(ms));
+    LOG_H5(H5Sclose(fs));
+    LOG_H5(H5Dclose(ds));
+}

@@ -13,10 +13,13 @@
 static const char *const main_usage =
     "usage: mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5]\n"
     "                         [--dry-run] [--print-config] [--quiet]\n"
+    "       mcmsim stats CONFIG [same options]\n"
     "       mcmsim sample CONFIG [same options]\n"
     "       mcmsim --help | --version\n"
     "\n"
-    "  run      per task (d x replica), statistics of projections of MCM samples x0 and x_t\n"
+    "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
+    "           m, u, v and test losses on data and clones at log-spaced steps\n"
+    "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
     "  sample   write sample.n samples x0, x_t and their latents for task sample.task\n"
     "\n"
     "  --set section.key=value  override a configuration key (repeatable, logged)\n"
@@ -49,7 +52,8 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    if (strcmp(o->command, "run") != 0 && strcmp(o->command, "sample") != 0)
+    if (strcmp(o->command, "run") != 0 && strcmp(o->command, "stats") != 0 &&
+        strcmp(o->command, "sample") != 0)
         LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown command '%s'\n%s", o->command, main_usage);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -116,6 +120,8 @@ int main(int argc, char **argv)
         if (log_rank() == 0) cfg_print(&cfg, stdout, 1);
     } else if (!strcmp(o.command, "run")) {
         rc = cmd_run(&o, &cfg);
+    } else if (!strcmp(o.command, "stats")) {
+        rc = cmd_stats(&o, &cfg);
     } else {
         rc = cmd_sample(&o, &cfg);
     }

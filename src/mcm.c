@@ -47,7 +47,7 @@ static void gram_schmidt_twice(double *w[3], int d)
 
 /* QR and RANDOM share the raw draws: Gaussian vector k (m, u, v) is step k of RNG_SPIKES, so
  * the RANDOM m equals the QR m. */
-static void make_spikes(mcm_model *mod, uint32_t seed, uint32_t task)
+static void make_spikes(mcm_model *mod, uint32_t seed, uint64_t task)
 {
     int d = mod->p.d;
     double *w[3] = {mod->m, mod->u, mod->v};
@@ -73,7 +73,7 @@ static void make_spikes(mcm_model *mod, uint32_t seed, uint32_t task)
 
 /* Orthonormal basis of span(m, u, v) first, so r is orthogonal to all three spikes also when
  * they are not orthogonal to each other (RANDOM); two projection passes for rounding level. */
-void mcm_probe(const mcm_model *mod, uint32_t seed, uint32_t task, double *r)
+void mcm_probe(const mcm_model *mod, uint32_t seed, uint64_t task, double *r)
 {
     int d = mod->p.d;
     double *q = LOG_CALLOC(3 * (size_t)d, sizeof(double));
@@ -268,7 +268,7 @@ static void check_params(const mcm_params *p)
         LOG_DIE("mcm: enumeration value out of range");
 }
 
-void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint32_t task)
+void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint64_t task)
 {
     check_params(p);
     memset(mod, 0, sizeof *mod);
@@ -326,7 +326,7 @@ static void axpy3(double *restrict x, double a, const double *restrict m, double
 }
 
 /* Latents of sample `index`; word layout documented in mcm.h. Returns the label. */
-static int draw_latents(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index,
+static int draw_latents(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index,
                         double *lam, double *nu)
 {
     const mcm_params *p = &mod->p;
@@ -370,7 +370,7 @@ static void latent_coeffs(const mcm_model *mod, double lam, double nu, double zu
     *cv = sv + mod->A[1][0] * au + (mod->A[1][1] - 1.0) * av;
 }
 
-void mcm_sample(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index, double *x,
+void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index, double *x,
                 double *lambda, double *nu, int *label)
 {
     const int d = mod->p.d;
@@ -397,7 +397,7 @@ void mcm_sample(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t ind
 }
 
 /* A loop: each draw is addressed by its own counter, so batching changes no number. */
-void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint32_t task, uint64_t index0, size_t n,
+void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index0, size_t n,
                       double *X, double *lambda, double *nu, int *label)
 {
     const size_t d = (size_t)mod->p.d;

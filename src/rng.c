@@ -53,9 +53,11 @@ double rng_vcos(double x) __asm__("cos");
 #define RNG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 
-rng_stream rng_stream_make(uint32_t seed, uint32_t task, rng_purpose purpose)
+rng_stream rng_stream_make(uint32_t seed, uint64_t task, rng_purpose purpose)
 {
-    rng_stream s = {{seed, task}, (uint32_t)purpose};
+    /* Tasks beyond 32 bits (sweeps) carry their high word next to the purpose, which uses
+     * only the low 8 bits of counter word 3: streams of 32-bit tasks are unchanged. */
+    rng_stream s = {{seed, (uint32_t)task}, (uint32_t)purpose | (uint32_t)(task >> 32) << 8};
     return s;
 }
 

@@ -29,6 +29,8 @@ done
 [ "$MODE" = "--asan" ] && export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
 echo "== command-line tests =="
 source tests/cli/test_cli.sh
+echo "== training tests =="
+source tests/cli/test_train.sh
 echo "== bad-input corpus =="
 source tests/cli/test_bad_configs.sh
 

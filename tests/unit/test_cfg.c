@@ -290,10 +290,11 @@ static void test_quickstart_ini(void **state)
     char path[512];
     src_path("input/quickstart.ini", path, sizeof path);
     assert_int_equal(cfg_load(path, NULL, 0, &f->a, &f->err), 0);
-    assert_int_equal(f->a.v.mcm.d.n, 1);
-    assert_int_equal(f->a.v.mcm.d.v[0], 200);
+    assert_int_equal(f->a.v.mcm.d.n, 3);
+    assert_int_equal(f->a.v.mcm.d.v[2], 400);
     assert_int_equal(f->a.v.run.n_seeds, 2);
-    assert_int_equal(f->a.v.stats.n_samples, 200000);
+    assert_int_equal(f->a.v.model.family, 0);
+    assert_true(f->a.v.train.steps_alpha == 40);
     assert_string_equal(f->a.v.run.output, "quickstart.h5");
 }
 

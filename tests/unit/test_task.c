@@ -22,7 +22,8 @@ static void test_ids_stable_and_unique(void **st)
             assert_true(a.t[i].id != a.t[j].id);
     assert_int_equal(a.t[7].d, 200);
     assert_int_equal(a.t[7].replica, 2);
-    assert_int_equal(task_id(TASK_MAX_D, TASK_MAX_REPLICAS - 1), 0xffffffffu);
+    assert_true(task_id(TASK_MAX_D, TASK_MAX_REPLICAS - 1, 0) == 0xffffffffu);
+    assert_true(task_id(3, 1, 2) == 1 + 4096 * 3 + (2ULL << 32));
     task_list_free(&a);
     task_list_free(&b);
 }

@@ -1,0 +1,164 @@
+/* observe — overlaps and test losses at log-spaced steps; see include/observe.h. */
+#include "observe.h"
+
+#include "bayes.h"
+#include "log.h"
+#include "rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const observe_scalar_names[OBS_NSCALAR] = {
+    "step",   "samples", "tau",   "loss_train",    "loss_data",     "loss_gauss",    "loss_mean",
+    "excess", "err_u",   "err_v", "max_overlap_m", "max_overlap_u", "max_overlap_v", "subspace"};
+const char *const observe_scalar_units[OBS_NSCALAR] = {
+    "steps",     "samples",   "steps/d",   "loss", "x units^2", "x units^2", "x units^2",
+    "x units^2", "x units^2", "x units^2", "1",    "1",         "1",         "1"};
+const char *const observe_scalar_desc[OBS_NSCALAR] = {
+    "optimisation steps taken",
+    "training samples drawn (steps x batch)",
+    "d-scaled time steps / d",
+    "mean training loss (the configured parameterisation, per dimension) since the previous "
+    "observation",
+    "test x0 MSE per dimension at the task's diffusion time, evaluation set of data",
+    "the same on the Gaussian clone N(beta_m m, Cov(x))",
+    "the same on the mean clone N(beta_m m, (1 + beta_u/d) I)",
+    "loss_data minus the exact MMSE per dimension (NaN without closed form)",
+    "mean squared error along u, E[(u.(x0 - D(x_t)))^2]",
+    "mean squared error along v, E[(v.(x0 - D(x_t)))^2]",
+    "max over rows of |w_k.m| / |w_k|",
+    "max over rows of |w_k.u| / |w_k|",
+    "max over rows of |w_k.v| / |w_k|",
+    "subspace overlap sum_k |P_span(u,v) w_k|^2 / |w_k|^2 / K"};
+
+int observe_schedule(long steps, int n_obs, long *at)
+{
+    int n = 0;
+    at[n++] = 0;
+    for (int j = 0; j < n_obs - 1 && steps > 0; j++) {
+        double f = n_obs > 2 ? (double)j / (n_obs - 2) : 1.0;
+        long s = lround(pow((double)steps, f));
+        if (s > steps) s = steps;
+        if (s > at[n - 1]) at[n++] = s;
+    }
+    if (at[n - 1] != steps) at[n++] = steps; /* n_obs >= 2 leaves room: the last j gives steps */
+    return n;
+}
+
+static void observe_eval_set(observer *o, engine *e, int n_eval)
+{
+    size_t nd = (size_t)n_eval * (size_t)o->d;
+    for (int s = 0; s < 3; s++) {
+        o->x0[s] = LOG_CALLOC(nd, sizeof(double));
+        o->xt[s] = LOG_CALLOC(nd, sizeof(double));
+    }
+    for (int i = 0; i < n_eval; i++) {
+        size_t off = (size_t)i * (size_t)o->d;
+        mcm_sample(&e->data, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i, o->x0[0] + off, NULL,
+                   NULL, NULL);
+        bayes_clone_sample(&e->data, CLONE_GAUSS, e->seed, e->task, RNG_EVAL, (uint64_t)i,
+                           o->x0[1] + off);
+        bayes_clone_sample(&e->data, CLONE_MEAN, e->seed, e->task, RNG_EVAL, (uint64_t)i,
+                           o->x0[2] + off);
+        for (int s = 0; s < 3; s++)
+            diff_forward(o->alpha, o->sigma, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i,
+                         (size_t)o->d, o->x0[s] + off, o->xt[s] + off);
+    }
+}
+
+void observe_init(observer *o, engine *e, int n_obs, int n_eval)
+{
+    memset(o, 0, sizeof *o);
+    o->d = e->d;
+    o->n_eval = n_eval;
+    o->n_rows = e->net.n_rows;
+    o->at = LOG_CALLOC((size_t)n_obs + 1, sizeof(long));
+    o->n_obs = observe_schedule(e->steps, n_obs, o->at);
+    o->scalar = LOG_CALLOC((size_t)n_obs * OBS_NSCALAR, sizeof(double));
+    for (size_t i = 0; i < (size_t)n_obs * OBS_NSCALAR; i++)
+        o->scalar[i] = NAN;
+    size_t nr = (size_t)(o->n_rows > 0 ? o->n_rows : 1);
+    o->overlap = LOG_CALLOC((size_t)n_obs * nr * 3, sizeof(double));
+    o->norm = LOG_CALLOC((size_t)n_obs * nr, sizeof(double));
+    for (size_t i = 0; i < (size_t)n_obs * nr; i++)
+        o->norm[i] = NAN;
+    for (size_t i = 0; i < (size_t)n_obs * nr * 3; i++)
+        o->overlap[i] = NAN;
+    diff_coeffs(&e->sch, e->c->diffusion.t, &o->alpha, &o->sigma);
+    bayes_t b;
+    o->mmse = bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
+    o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
+    observe_eval_set(o, e, n_eval);
+}
+
+void observe_free(observer *o)
+{
+    for (int s = 0; s < 3; s++)
+        free(o->x0[s]), free(o->xt[s]);
+    free(o->at);
+    free(o->scalar);
+    free(o->overlap);
+    free(o->norm);
+    free(o->out);
+}
+
+/* Test loss of evaluation set s; along u and v too for the data set. */
+static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev)
+{
+    size_t d = (size_t)o->d;
+    double sum = 0, su = 0, sv = 0;
+    for (int i0 = 0; i0 < o->n_eval; i0 += OBS_EVAL_CHUNK) {
+        int n = o->n_eval - i0 < OBS_EVAL_CHUNK ? o->n_eval - i0 : OBS_EVAL_CHUNK;
+        engine_denoise(e, n, o->xt[s] + (size_t)i0 * d, o->alpha, o->out);
+        for (int b = 0; b < n; b++) {
+            const double *x = o->x0[s] + (size_t)(i0 + b) * d, *y = o->out + (size_t)b * d;
+            double pu = 0, pv = 0;
+            for (size_t k = 0; k < d; k++) {
+                double r = x[k] - y[k];
+                sum += r * r;
+                pu += r * e->data.u[k];
+                pv += r * e->data.v[k];
+            }
+            su += pu * pu, sv += pv * pv;
+        }
+    }
+    if (eu) *eu = su / o->n_eval, *ev = sv / o->n_eval;
+    return sum / ((double)o->n_eval * (double)d);
+}
+
+static void observe_overlaps(observer *o, const engine *e, double *sc)
+{
+    int d = o->d, p = o->n_points;
+    const double *sp[3] = {e->data.m, e->data.u, e->data.v};
+    double sub = 0;
+    sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = o->n_rows ? 0.0 : NAN;
+    for (int k = 0; k < o->n_rows; k++) {
+        const double *w = model_row(&e->net, k);
+        double nrm = sqrt(mcm_dot(w, w, d)), *ov = &o->overlap[((size_t)p * o->n_rows + k) * 3];
+        o->norm[(size_t)p * o->n_rows + k] = nrm;
+        for (int j = 0; j < 3; j++) {
+            ov[j] = nrm > 0 ? mcm_dot(w, sp[j], d) / nrm : 0.0;
+            sc[OBS_MAX_M + j] = fmax(sc[OBS_MAX_M + j], fabs(ov[j]));
+        }
+        sub += ov[OBS_U] * ov[OBS_U] + ov[OBS_V] * ov[OBS_V];
+    }
+    sc[OBS_SUBSPACE] = o->n_rows ? sub / o->n_rows : NAN;
+}
+
+int observe_maybe(observer *o, engine *e)
+{
+    if (o->n_points >= o->n_obs || e->step != o->at[o->n_points]) return 0;
+    double *sc = &o->scalar[(size_t)o->n_points * OBS_NSCALAR];
+    sc[OBS_STEP] = (double)e->step;
+    sc[OBS_SAMPLES] = (double)e->step * e->B;
+    sc[OBS_TAU] = (double)e->step / e->d;
+    sc[OBS_LOSS_TRAIN] = engine_take_loss(e);
+    sc[OBS_LOSS_DATA] = observe_loss(o, e, 0, &sc[OBS_ERR_U], &sc[OBS_ERR_V]);
+    sc[OBS_LOSS_GAUSS] = observe_loss(o, e, 1, NULL, NULL);
+    sc[OBS_LOSS_MEAN] = observe_loss(o, e, 2, NULL, NULL);
+    sc[OBS_EXCESS] = sc[OBS_LOSS_DATA] - o->mmse;
+    observe_overlaps(o, e, sc);
+    o->n_points++;
+    return 1;
+}
