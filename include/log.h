@@ -66,7 +66,8 @@ noreturn void log_die_local_(const char *file, int line, const char *func, const
     } while (0)
 void log_h5_stack_(void);
 
-/* malloc that aborts with the rank on failure; n * size is overflow-checked. */
+/* Zeroed, 64-byte aligned allocation (free with free) that aborts with the rank on failure;
+ * n * size is overflow-checked. */
 void *log_xcalloc_(size_t n, size_t size, const char *file, int line, const char *func);
 #define LOG_CALLOC(n, size) log_xcalloc_((n), (size), __FILE__, __LINE__, __func__)
 

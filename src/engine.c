@@ -34,8 +34,9 @@ model_spec engine_model_spec(const cfg_t *c, int d, int bmax)
         .init2_scale = c->model.init2_scale,
         .bias = c->model.bias,
     };
-    /* A fixed skip follows each sample's alpha_t, so the engine applies it, not the model. */
-    if (s.skip == SKIP_FIXED) s.skip = SKIP_NONE;
+    /* A fixed skip follows each sample's alpha_t: with several training times the engine
+     * applies it per sample; with one time the model applies c = alpha_t in its own pass. */
+    if (s.skip == SKIP_FIXED && c->train.times != 0) s.skip = SKIP_NONE;
     return s;
 }
 
@@ -95,7 +96,8 @@ void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch
     mcm_init(&e->data, &p, e->seed, task);
     int bmax = e->B > eval_batch ? e->B : eval_batch;
     model_spec ms = engine_model_spec(c, d, bmax);
-    e->fixed_skip = c->model.skip == SKIP_FIXED && engine_has_skip(ms.family);
+    e->fixed_skip =
+        ms.skip == SKIP_NONE && c->model.skip == SKIP_FIXED && engine_has_skip(ms.family);
     model_init(&e->net, &ms, e->seed, task, bmax);
     optim_spec os = engine_optim_spec(c, d, e->steps);
     optim_init(&e->opt, &os, e->net.np);

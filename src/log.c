@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int log_rank_ = 0;
 static int log_size_ = 1;
@@ -120,7 +121,13 @@ void *log_xcalloc_(size_t n, size_t size, const char *file, int line, const char
 {
     if (size != 0 && n > SIZE_MAX / size)
         log_die_local_(file, line, func, "allocation of %zu x %zu bytes overflows", n, size);
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    /* 64-byte aligned (a cache line, an AVX-512 vector): the vector kernels run measurably
+     * faster on aligned rows. */
+    size_t bytes = (n ? n : 1) * (size ? size : 1), padded = (bytes + 63) / 64 * 64;
+    if (padded < bytes)
+        log_die_local_(file, line, func, "allocation of %zu x %zu bytes overflows", n, size);
+    void *p = aligned_alloc(64, padded);
     if (!p) log_die_local_(file, line, func, "out of memory allocating %zu x %zu bytes", n, size);
+    memset(p, 0, padded);
     return p;
 }

@@ -20,7 +20,9 @@
 
 /* Central differences with step FD_H: truncation ~ h^2 |L'''| ~ 1e-12 and rounding
  * ~ eps |L| / h ~ 1e-10 |L|. The check is |fd - grad| <= FD_RTOL |grad| + FD_ATOL (1 + |L|);
- * measured errors stay below ~1e-10 (1 + |L|), so the floor has a margin of ~10. */
+ * the relative part dominates for most entries (gradients ~ 1e-2 at d = 19). Over the 312 cases
+ * below the worst error is 0.11 of this tolerance (FD_PRINT=1 prints every case), while a 1e-7
+ * relative error in one gradient term fails. */
 #define FD_H 1e-6
 #define FD_RTOL 1e-6
 #define FD_ATOL 1e-9
