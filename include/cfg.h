@@ -115,6 +115,16 @@ typedef struct {
     struct {
         cfg_double_list beta_m, beta_u, beta_v, t, delta;
     } sweep;
+    struct {
+        int watch_u, watch_v, watch_m, watch_subspace;
+        cfg_double_list thresholds;
+        int early_stop;
+        long check_every;
+        long bootstrap;
+        double level;
+        double fit_log_power;
+        long ode_points;
+    } scaling;
 } cfg_t;
 
 /* One schema entry. `def` NULL means required. For lists, min/max bound every element and

@@ -33,6 +33,10 @@ void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_pe
 void cmd_write_tasks(h5out_file *f, const task_list *tl);
 /* Training of the configured denoiser per task: overlaps, losses, final summaries. */
 int cmd_run(const cmd_opts *o, const cfg_resolved *c);
+/* Recomputes /scaling and /theory of a run's output (o->config is the HDF5 file). */
+int cmd_analyze(const cmd_opts *o);
+/* Prints the single-neuron theory of a configuration: coefficients, exponents, bounds. */
+int cmd_theory(const cmd_opts *o, const cfg_resolved *c);
 /* Projection statistics of MCM samples per task. */
 int cmd_stats(const cmd_opts *o, const cfg_resolved *c);
 /* n samples of x0 and x_t with their latents, for inspection and external tools. */

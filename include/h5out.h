@@ -25,6 +25,11 @@ typedef struct {
 /* Collective. Creates OUTPUT.partial with the provenance attributes and /config. A file that
  * cannot be created is a usage error (exit 2) on all ranks, before anything is computed. */
 void h5out_create(h5out_file *f, const char *path, const cfg_resolved *cfg, const char *command);
+/* Collective. Copies the finished file src to OUTPUT.partial (rank 0) and opens the copy for
+ * writing, marked complete = 0 until h5out_finish; src is untouched (it may equal path). */
+void h5out_reopen(h5out_file *f, const char *src, const char *path);
+/* Collective. Removes the object at path if it exists. */
+void h5out_remove(h5out_file *f, const char *path);
 /* Collective. Stamps end time and complete = 1, closes, renames to the final name. */
 void h5out_finish(h5out_file *f);
 

@@ -37,8 +37,23 @@ extern const char *const observe_scalar_names[OBS_NSCALAR];
 extern const char *const observe_scalar_units[OBS_NSCALAR];
 extern const char *const observe_scalar_desc[OBS_NSCALAR];
 
+/* First crossings of thresholds by the watched overlaps (max |m_m|, |m_u|, |m_v| over rows, the
+ * subspace overlap), checked every `every` steps: the recorded step is the first checked step at
+ * or after the crossing, so the resolution is `every` steps. */
+#define OBS_MAX_WATCH 4
+typedef struct {
+    int n;                    /* watched quantities */
+    int which[OBS_MAX_WATCH]; /* OBS_MAX_M, OBS_MAX_U, OBS_MAX_V or OBS_SUBSPACE */
+    int nthr;
+    double thr[CFG_LIST_MAX];
+    long every;
+    long *first;   /* [n][nthr] first step at or above the threshold, -1: not yet */
+    int remaining; /* (quantity, threshold) pairs not crossed yet */
+} obs_crossing;
+
 typedef struct {
     int n_obs, n_points, n_rows, n_eval, d;
+    obs_crossing cr;
     long *at;                  /* [n_obs] the steps observed (steps taken), ascending */
     double *scalar;            /* [n_obs][OBS_NSCALAR], NaN where not observed */
     double *overlap;           /* [n_obs][n_rows][3] signed overlaps w_k.(m, u, v) / |w_k| */
@@ -54,5 +69,12 @@ void observe_init(observer *o, engine *e, int n_obs, int n_eval);
 void observe_free(observer *o);
 /* Records observation n_points when e->step equals its scheduled step; returns 1 then. */
 int observe_maybe(observer *o, engine *e);
+/* Records an observation now (the last one of a task stopped early). */
+void observe_now(observer *o, engine *e);
+/* Checks the watched overlaps when e->step is a multiple of the cadence (or force); returns the
+ * number of (quantity, threshold) pairs still uncrossed. */
+int observe_crossing(observer *o, const engine *e, int force);
+/* Names of the watchable quantities, by OBS_* index ("m", "u", "v", "subspace"). */
+const char *observe_watch_name(int which);
 
 #endif

@@ -25,6 +25,7 @@ typedef enum {
     RNG_INIT = 6,    /* model initialisation */
     RNG_TIME = 7,    /* diffusion times drawn per step */
     RNG_EVAL = 8,    /* evaluation sets */
+    RNG_BOOT = 9,    /* bootstrap resampling */
     RNG_TEST = 100,  /* unit tests */
 } rng_purpose;
 

@@ -229,6 +229,38 @@ const cfg_entry cfg_schema[] = {
     {FIELD(sweep, delta), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
      .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
      .help = "values of optim.delta to sweep"},
+    /* [scaling] */
+    {FIELD(scaling, watch_u), .type = CFG_BOOL, .def = "true", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_u| for threshold crossings (sample complexity of u)"},
+    {FIELD(scaling, watch_v), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_v| for threshold crossings (sample complexity of v)"},
+    {FIELD(scaling, watch_m), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_m| for threshold crossings (the mean spike)"},
+    {FIELD(scaling, watch_subspace), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED,
+     .units = "", .help = "watch the subspace overlap with span(u, v) for threshold crossings"},
+    {FIELD(scaling, thresholds), .type = CFG_DOUBLE_LIST, .def = "0.5", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "overlap thresholds; n* is the first sample count at which a watched overlap "
+             "reaches each"},
+    {FIELD(scaling, early_stop), .type = CFG_BOOL, .def = "true", .restart = CFG_CHANGEABLE,
+     .units = "",
+     .help = "stop a task once every watched overlap crossed every threshold (else run the "
+             "whole budget train.steps_*); tasks that reach the budget are censored"},
+    {FIELD(scaling, check_every), .type = CFG_INT, .def = "0", .min = 0, .max = 1e12,
+     .restart = CFG_CHANGEABLE, .units = "steps",
+     .help = "steps between crossing checks (0: ceil(d / 16), a resolution of 1/16 d-step)"},
+    {FIELD(scaling, bootstrap), .type = CFG_INT, .def = "1000", .min = 10, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "resamples",
+     .help = "bootstrap resamples for the confidence interval of each median n*"},
+    {FIELD(scaling, level), .type = CFG_DOUBLE, .def = "0.95", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN | CFG_OPEN_MAX, .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "confidence level of the intervals (medians and exponents)"},
+    {FIELD(scaling, fit_log_power), .type = CFG_DOUBLE, .def = "0", .min = -10, .max = 10,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "fixed p of the fit n* = C d^k (log d)^p (0: a pure power law)"},
+    {FIELD(scaling, ode_points), .type = CFG_INT, .def = "100", .min = 2, .max = 100000,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "points of the theory overlap ODE m(tau) stored per dimension"},
 };
 const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
 

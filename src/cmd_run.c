@@ -3,6 +3,7 @@
  * Each rank keeps the records of the tasks it ran and writes exactly those rows. */
 #include "cmd.h"
 
+#include "analysis.h"
 #include "engine.h"
 #include "log.h"
 #include "observe.h"
@@ -18,7 +19,8 @@ typedef struct {
     int k;
     observer obs;
     double mmse, wall;
-    long steps;
+    long steps; /* steps run: the budget, or fewer after an early stop */
+    int batch;
 } run_record;
 
 static int run_record_cmp(const void *a, const void *b)
@@ -56,14 +58,19 @@ static void run_task(const cfg_t *base, const task_t *t, run_status *st, run_rec
     engine_init(&e, &c, t->d, t->id, OBS_EVAL_CHUNK);
     observe_init(&rec->obs, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
     observe_maybe(&rec->obs, &e);
-    while (e.step < e.steps) {
+    int left = observe_crossing(&rec->obs, &e, 1);
+    while (e.step < e.steps && !(c.scaling.early_stop && left == 0)) {
         engine_step(&e);
-        observe_maybe(&rec->obs, &e);
+        int seen = observe_maybe(&rec->obs, &e);
+        left = observe_crossing(&rec->obs, &e, 0);
+        if (left == 0 && c.scaling.early_stop && !seen && e.step < e.steps)
+            observe_now(&rec->obs, &e); /* the last observation of a task stopped early */
         if ((e.step & 1023) == 0) run_status_line(st, e.step);
     }
     rec->k = t->index;
     rec->mmse = rec->obs.mmse;
-    rec->steps = e.steps;
+    rec->steps = e.step;
+    rec->batch = e.B;
     rec->wall = MPI_Wtime() - t0;
     engine_free(&e);
 }
@@ -127,6 +134,63 @@ static double *run_finals(const run_record *r, int nrec, int ntask)
     LOG_MPI(MPI_Allreduce(mine, all, ntask * (int)w, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
     free(mine);
     return all;
+}
+
+/* The crossings of every task on every rank (sum of disjoint rows), and /crossing. */
+static void run_crossings(h5out_file *f, const run_record *r, int nrec, int ntask,
+                          analysis_input *in)
+{
+    const obs_crossing *cr0 = nrec ? &r[0].obs.cr : NULL;
+    int meta[2] = {cr0 ? cr0->n : 0, cr0 ? cr0->nthr : 0};
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, meta, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+    memset(in, 0, sizeof *in);
+    in->ntask = ntask, in->nw = meta[0], in->nthr = meta[1];
+    size_t cells = (size_t)ntask * (size_t)in->nw * (size_t)in->nthr;
+    in->n_cross = LOG_CALLOC(cells + 1, sizeof(double));
+    in->n_stop = LOG_CALLOC((size_t)ntask + 1, sizeof(double));
+    for (int i = 0; i < nrec; i++) {
+        const obs_crossing *cr = &r[i].obs.cr;
+        for (int j = 0; j < cr->n * cr->nthr; j++)
+            in->n_cross[(size_t)r[i].k * (size_t)(cr->n * cr->nthr) + (size_t)j] =
+                cr->first[j] >= 0 ? (double)cr->first[j] * r[i].batch : 0.0;
+        in->n_stop[r[i].k] = (double)r[i].steps * r[i].batch;
+    }
+    LOG_MPI(
+        MPI_Allreduce(MPI_IN_PLACE, in->n_cross, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, in->n_stop, ntask, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    /* Uncrossed pairs travel as 0 (a crossing at sample 0 is only possible for a threshold
+     * already met at initialisation, which then also has first == 0): mark them from the
+     * owners' flags, summed the same way. */
+    double *flag = LOG_CALLOC(cells + 1, sizeof(double));
+    for (int i = 0; i < nrec; i++) {
+        const obs_crossing *cr = &r[i].obs.cr;
+        for (int j = 0; j < cr->n * cr->nthr; j++)
+            flag[(size_t)r[i].k * (size_t)(cr->n * cr->nthr) + (size_t)j] = cr->first[j] >= 0;
+        for (int j = 0; j < cr->n; j++)
+            in->which[j] = cr->which[j];
+        for (int j = 0; j < cr->nthr; j++)
+            in->thr[j] = cr->thr[j];
+    }
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, flag, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, in->which, ANALYSIS_MAX_WATCH, MPI_INT, MPI_MAX,
+                          MPI_COMM_WORLD));
+    LOG_MPI(
+        MPI_Allreduce(MPI_IN_PLACE, in->thr, CFG_LIST_MAX, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+    for (size_t j = 0; j < cells; j++)
+        if (flag[j] == 0) in->n_cross[j] = NAN;
+    free(flag);
+    if (in->nw == 0) return;
+    hsize_t dc[3] = {(hsize_t)ntask, (hsize_t)in->nw, (hsize_t)in->nthr}, dn = (hsize_t)ntask;
+    h5out_group(f, "/crossing", "first threshold crossings of the watched overlaps per task");
+    h5out_write_all(f, "/crossing/samples", H5T_NATIVE_DOUBLE, 3, dc, in->n_cross,
+                    "[task][watched][threshold] samples drawn (steps x batch) at the first "
+                    "checked step with the overlap at or above the threshold; NaN: censored "
+                    "(not crossed within the budget); resolution: scaling.check_every steps",
+                    "samples");
+    h5out_write_all(f, "/crossing/stop", H5T_NATIVE_DOUBLE, 1, &dn, in->n_stop,
+                    "[task] samples drawn when the task ended: the budget, or earlier after an "
+                    "early stop; the censoring time of uncrossed pairs",
+                    "samples");
 }
 
 static void run_write_summary(h5out_file *f, const double *fin, int ntask)
@@ -230,6 +294,11 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     int rows = rec && nrec ? rec[0].obs.n_rows : 0;
     LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     run_write_series(&f, c, tl.n, rows, rec, nrec);
+    analysis_input ain;
+    run_crossings(&f, rec, nrec, tl.n, &ain);
+    analysis_write(&f, c, &tl, &ain);
+    free(ain.n_cross);
+    free(ain.n_stop);
     double *fin = run_finals(rec, nrec, tl.n);
     run_write_summary(&f, fin, tl.n);
     if (log_rank() == 0) run_print_summary(&tl, fin);

@@ -141,6 +141,50 @@ void h5out_create(h5out_file *f, const char *path, const cfg_resolved *cfg, cons
     LOG_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL));
 }
 
+/* Byte copy of a file (rank 0), 0 on success. */
+static int h5out_copy(const char *src, const char *dst)
+{
+    FILE *in = fopen(src, "rb"), *out = in ? fopen(dst, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    int bad = !in || !out;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= in && ferror(in);
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) bad = 1;
+    return bad;
+}
+
+void h5out_reopen(h5out_file *f, const char *src, const char *path)
+{
+    memset(f, 0, sizeof *f);
+    if (snprintf(f->path, sizeof f->path, "%s", path) >= (int)sizeof f->path ||
+        snprintf(f->partial, sizeof f->partial, "%s.partial", path) >= (int)sizeof f->partial)
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "output path too long: %s", path);
+    int bad = log_rank() == 0 ? h5out_copy(src, f->partial) : 0;
+    LOG_MPI(MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (bad) LOG_DIE_COLL(LOG_EXIT_USAGE, "cannot copy '%s' to '%s'", src, f->partial);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    LOG_H5(fapl);
+    LOG_H5(H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL));
+    LOG_H5(H5Pset_all_coll_metadata_ops(fapl, 1));
+    LOG_H5(H5Pset_coll_metadata_write(fapl, 1));
+    f->file = H5Fopen(f->partial, H5F_ACC_RDWR, fapl);
+    LOG_H5(H5Pclose(fapl));
+    if (f->file < 0) LOG_DIE_COLL(LOG_EXIT_USAGE, "cannot open '%s' as HDF5", f->partial);
+    f->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    LOG_H5(f->dxpl);
+    LOG_H5(H5Pset_dxpl_mpio(f->dxpl, H5FD_MPIO_COLLECTIVE));
+    h5out_attr_long(f->file, ".", "complete", 0);
+    LOG_H5(H5Fflush(f->file, H5F_SCOPE_GLOBAL));
+}
+
+void h5out_remove(h5out_file *f, const char *path)
+{
+    if (H5Lexists(f->file, path, H5P_DEFAULT) > 0) LOG_H5(H5Ldelete(f->file, path, H5P_DEFAULT));
+}
+
 void h5out_finish(h5out_file *f)
 {
     char when[64] = {0};

@@ -15,11 +15,15 @@ static const char *const main_usage =
     "                         [--dry-run] [--print-config] [--quiet]\n"
     "       mcmsim stats CONFIG [same options]\n"
     "       mcmsim sample CONFIG [same options]\n"
+    "       mcmsim theory CONFIG [--set section.key=value]...\n"
+    "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
     "       mcmsim --help | --version\n"
     "\n"
     "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
     "           m, u, v and test losses on data and clones at log-spaced steps\n"
     "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
+    "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
+    "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
     "  sample   write sample.n samples x0, x_t and their latents for task sample.task\n"
     "\n"
     "  --set section.key=value  override a configuration key (repeatable, logged)\n"
@@ -52,9 +56,11 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    if (strcmp(o->command, "run") != 0 && strcmp(o->command, "stats") != 0 &&
-        strcmp(o->command, "sample") != 0)
-        LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown command '%s'\n%s", o->command, main_usage);
+    const char *known[] = {"run", "stats", "sample", "theory", "analyze"};
+    int ok = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        ok |= !strcmp(o->command, known[i]);
+    if (!ok) LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown command '%s'\n%s", o->command, main_usage);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--dry-run"))
@@ -113,6 +119,11 @@ int main(int argc, char **argv)
     /* --print-config output must stay a valid INI file: nothing else on stdout. */
     log_set_quiet(o.quiet || o.print_config);
     main_banner(&o);
+    if (!strcmp(o.command, "analyze")) {
+        int rc = cmd_analyze(&o);
+        LOG_MPI(MPI_Finalize());
+        return rc;
+    }
     static cfg_resolved cfg; /* > 1 MiB: not on the stack */
     cfg_load_bcast(o.config, o.sets, o.n_set, &cfg);
     int rc = LOG_EXIT_OK;
@@ -120,6 +131,8 @@ int main(int argc, char **argv)
         if (log_rank() == 0) cfg_print(&cfg, stdout, 1);
     } else if (!strcmp(o.command, "run")) {
         rc = cmd_run(&o, &cfg);
+    } else if (!strcmp(o.command, "theory")) {
+        rc = cmd_theory(&o, &cfg);
     } else if (!strcmp(o.command, "stats")) {
         rc = cmd_stats(&o, &cfg);
     } else {

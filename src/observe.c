@@ -32,6 +32,8 @@ const char *const observe_scalar_desc[OBS_NSCALAR] = {
     "max over rows of |w_k.v| / |w_k|",
     "subspace overlap sum_k |P_span(u,v) w_k|^2 / |w_k|^2 / K"};
 
+static void observe_crossing_init(obs_crossing *cr, const engine *e);
+
 int observe_schedule(long steps, int n_obs, long *at)
 {
     int n = 0;
@@ -90,6 +92,7 @@ void observe_init(observer *o, engine *e, int n_obs, int n_eval)
     o->mmse = bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
     o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
     observe_eval_set(o, e, n_eval);
+    observe_crossing_init(&o->cr, e);
 }
 
 void observe_free(observer *o)
@@ -101,6 +104,7 @@ void observe_free(observer *o)
     free(o->overlap);
     free(o->norm);
     free(o->out);
+    free(o->cr.first);
 }
 
 /* Test loss of evaluation set s; along u and v too for the data set. */
@@ -127,28 +131,81 @@ static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev
     return sum / ((double)o->n_eval * (double)d);
 }
 
-static void observe_overlaps(observer *o, const engine *e, double *sc)
+/* Overlaps of every row (into ov[row][3] and norm[row] when given) and their maxima and the
+ * subspace overlap into sc[OBS_MAX_M .. OBS_SUBSPACE]. */
+static void observe_overlaps(int n_rows, const engine *e, double *ov_rows, double *norms,
+                             double *sc)
 {
-    int d = o->d, p = o->n_points;
+    int d = e->d;
     const double *sp[3] = {e->data.m, e->data.u, e->data.v};
-    double sub = 0;
-    sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = o->n_rows ? 0.0 : NAN;
-    for (int k = 0; k < o->n_rows; k++) {
+    double sub = 0, ov[3];
+    sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = n_rows ? 0.0 : NAN;
+    for (int k = 0; k < n_rows; k++) {
         const double *w = model_row(&e->net, k);
-        double nrm = sqrt(mcm_dot(w, w, d)), *ov = &o->overlap[((size_t)p * o->n_rows + k) * 3];
-        o->norm[(size_t)p * o->n_rows + k] = nrm;
+        double nrm = sqrt(mcm_dot(w, w, d));
+        if (norms) norms[k] = nrm;
         for (int j = 0; j < 3; j++) {
             ov[j] = nrm > 0 ? mcm_dot(w, sp[j], d) / nrm : 0.0;
             sc[OBS_MAX_M + j] = fmax(sc[OBS_MAX_M + j], fabs(ov[j]));
+            if (ov_rows) ov_rows[(size_t)k * 3 + (size_t)j] = ov[j];
         }
         sub += ov[OBS_U] * ov[OBS_U] + ov[OBS_V] * ov[OBS_V];
     }
-    sc[OBS_SUBSPACE] = o->n_rows ? sub / o->n_rows : NAN;
+    sc[OBS_SUBSPACE] = n_rows ? sub / n_rows : NAN;
 }
 
-int observe_maybe(observer *o, engine *e)
+const char *observe_watch_name(int which)
 {
-    if (o->n_points >= o->n_obs || e->step != o->at[o->n_points]) return 0;
+    switch (which) {
+    case OBS_MAX_M:
+        return "m";
+    case OBS_MAX_U:
+        return "u";
+    case OBS_MAX_V:
+        return "v";
+    case OBS_SUBSPACE:
+        return "subspace";
+    default:
+        return "?";
+    }
+}
+
+static void observe_crossing_init(obs_crossing *cr, const engine *e)
+{
+    const cfg_t *c = e->c;
+    int on[OBS_MAX_WATCH] = {c->scaling.watch_m, c->scaling.watch_u, c->scaling.watch_v,
+                             c->scaling.watch_subspace};
+    int which[OBS_MAX_WATCH] = {OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE};
+    memset(cr, 0, sizeof *cr);
+    for (int j = 0; j < OBS_MAX_WATCH; j++)
+        if (on[j] && e->net.n_rows > 0) cr->which[cr->n++] = which[j];
+    cr->nthr = c->scaling.thresholds.n;
+    for (int j = 0; j < cr->nthr; j++)
+        cr->thr[j] = c->scaling.thresholds.v[j];
+    cr->every = c->scaling.check_every > 0 ? c->scaling.check_every : (e->d + 15) / 16;
+    size_t n = (size_t)(cr->n * cr->nthr > 0 ? cr->n * cr->nthr : 1);
+    cr->first = LOG_CALLOC(n, sizeof(long));
+    for (size_t i = 0; i < n; i++)
+        cr->first[i] = -1;
+    cr->remaining = cr->n * cr->nthr;
+}
+
+int observe_crossing(observer *o, const engine *e, int force)
+{
+    obs_crossing *cr = &o->cr;
+    if (cr->remaining == 0 || (!force && e->step % cr->every != 0)) return cr->remaining;
+    double sc[OBS_NSCALAR];
+    observe_overlaps(o->n_rows, e, NULL, NULL, sc);
+    for (int j = 0; j < cr->n; j++)
+        for (int k = 0; k < cr->nthr; k++) {
+            long *f = &cr->first[j * cr->nthr + k];
+            if (*f < 0 && sc[cr->which[j]] >= cr->thr[k]) *f = e->step, cr->remaining--;
+        }
+    return cr->remaining;
+}
+
+void observe_now(observer *o, engine *e)
+{
     double *sc = &o->scalar[(size_t)o->n_points * OBS_NSCALAR];
     sc[OBS_STEP] = (double)e->step;
     sc[OBS_SAMPLES] = (double)e->step * e->B;
@@ -158,7 +215,14 @@ int observe_maybe(observer *o, engine *e)
     sc[OBS_LOSS_GAUSS] = observe_loss(o, e, 1, NULL, NULL);
     sc[OBS_LOSS_MEAN] = observe_loss(o, e, 2, NULL, NULL);
     sc[OBS_EXCESS] = sc[OBS_LOSS_DATA] - o->mmse;
-    observe_overlaps(o, e, sc);
+    size_t nr = (size_t)o->n_rows, p = (size_t)o->n_points;
+    observe_overlaps(o->n_rows, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     o->n_points++;
+}
+
+int observe_maybe(observer *o, engine *e)
+{
+    if (o->n_points >= o->n_obs || e->step != o->at[o->n_points]) return 0;
+    observe_now(o, e);
     return 1;
 }

@@ -37,6 +37,8 @@ source tests/cli/test_bad_configs.sh
 if [ "$MODE" != "--asan" ]; then
     echo "== MPI tests (1, 2, 4 ranks) =="
     source tests/mpi/test_mpi.sh
+    echo "== scaling studies, analysis, theory =="
+    source tests/cli/test_scaling.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi

@@ -33,5 +33,5 @@ for variant in \
     check "train:$name" "$BIN" run "$TRAIN" -o "$WORK/v_$name.h5" $small $args
     check "train:$name-complete" $H5C complete "$WORK/v_$name.h5"
 done
-cli_expect_rc train:status-line 0 "status: " "$BIN" run "$TRAIN" -o "$WORK/status.h5" --set observe.status_every=1e-6 --set mcm.d=100 --set run.n_seeds=1
+cli_expect_rc train:status-line 0 "status: " "$BIN" run "$TRAIN" -o "$WORK/status.h5" --set observe.status_every=1e-6 --set mcm.d=100 --set run.n_seeds=1 --set scaling.early_stop=false
 check train:quiet-silences-status bash -c "! '$BIN' run '$TRAIN' -o '$WORK/status_q.h5' --quiet --set observe.status_every=1e-6 --set mcm.d=100 --set run.n_seeds=1 | grep -q status"

@@ -161,12 +161,49 @@ static void test_finite_data(void **st)
     engine_free(&e);
 }
 
+/* Crossing detection on a planted trajectory: the neuron is set to overlap m(s) = s / 100 with
+ * u at step s; thresholds 0.2, 0.5, 0.8 are first seen at the first checked step at or after
+ * 20, 50, 80; the cadence rounds up to its multiple; uncrossed pairs stay -1 (censored). */
+static void test_crossing_planted(void **st)
+{
+    (void)st;
+    cfg_t c = base_cfg();
+    c.scaling.thresholds.n = 3;
+    c.scaling.thresholds.v[0] = 0.2, c.scaling.thresholds.v[1] = 0.5;
+    c.scaling.thresholds.v[2] = 0.8;
+    c.scaling.watch_u = 1, c.scaling.watch_v = 1;
+    c.scaling.check_every = 7;
+    engine e;
+    observer o;
+    engine_init(&e, &c, 16, 7, 8);
+    observe_init(&o, &e, 10, 4);
+    assert_int_equal(o.cr.n, 2);
+    assert_int_equal(o.cr.remaining, 6);
+    double *w = e.net.theta, r[16];
+    mcm_probe(&e.data, 3, 7, r);
+    for (long s = 0; s <= 90; s++) {
+        double m = s / 100.0;
+        for (int i = 0; i < 16; i++)
+            w[i] = m * e.data.u[i] + sqrt(1 - m * m) * r[i];
+        e.step = s;
+        observe_crossing(&o, &e, 0);
+    }
+    long want[3] = {21, 56, 84}; /* first multiples of 7 at or after 20, 50, 80 */
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(o.cr.first[k], want[k]); /* u */
+        assert_int_equal(o.cr.first[3 + k], -1);  /* v: never */
+    }
+    assert_int_equal(o.cr.remaining, 3);
+    observe_free(&o);
+    engine_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blindness),   cmocka_unit_test(test_matched_gain),
         cmocka_unit_test(test_schedule),    cmocka_unit_test(test_engine_determinism),
-        cmocka_unit_test(test_finite_data),
+        cmocka_unit_test(test_finite_data), cmocka_unit_test(test_crossing_planted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
