@@ -22,8 +22,6 @@ const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
 #include "mcm.h"
 #include "task.h"
 
-/* Model parameters of dimension d from the configuration. */
-mcm_params cmd_mcm_params(const cfg_t *c, int d);
 diff_schedule cmd_schedule(const cfg_t *c);
 /* --dry-run: the resolved configuration and an estimate, on rank 0. */
 void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,

@@ -40,6 +40,8 @@ typedef struct {
 
 /* Model spec of a configuration (the engine's choices applied: fixed skip outside the model). */
 model_spec engine_model_spec(const cfg_t *c, int d, int bmax);
+/* The MCM of a configuration at dimension d. */
+mcm_params engine_mcm_params(const cfg_t *c, int d);
 /* Run length and training-set size of a configuration at dimension d. */
 long engine_steps(const cfg_t *c, int d);
 uint64_t engine_n_train(const cfg_t *c, int d);

@@ -82,6 +82,8 @@ void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint64_t task, uint64
 /* A random unit direction orthogonal to m, u and v, from stream (seed, task, RNG_PROBE): the
  * "random direction" of the statistics, exactly N(0, 1) along it. */
 void mcm_probe(const mcm_model *mod, uint32_t seed, uint64_t task, double *r);
+/* Symmetric square root (inverse = 0) or inverse square root (inverse = 1) of a 2x2 SPD matrix. */
+void mcm_sym2_sqrt(double C[2][2], int inverse, double out[2][2]);
 /* Dot product of two d-vectors (the projection h = w.x of every observer). */
 double mcm_dot(const double *a, const double *b, int d);
 

@@ -78,6 +78,8 @@ static inline const double *model_row(const model *m, int k)
 {
     return m->theta + m->rows_off + (size_t)k * m->rows_stride;
 }
+/* The skip coefficient c in use: m->c (fixed), the trainable entry (the last of theta), or 0. */
+double model_skip_value(const model *m);
 /* Parameter count of a spec (for memory estimates). */
 size_t model_count(const model_spec *s);
 

@@ -157,17 +157,7 @@ static void an_theory_combo(const cfg_t *cc, int d0, double *row, act_fn *act, m
 {
     model_spec ms = engine_model_spec(cc, d0, 1);
     *act = ms.act;
-    *p = (mcm_params){d0,
-                      cc->mcm.beta_m,
-                      cc->mcm.beta_u,
-                      cc->mcm.beta_v,
-                      (mcm_nu_law)cc->mcm.nu_law,
-                      cc->mcm.skew_q,
-                      (mcm_coupling)cc->mcm.coupling,
-                      (mcm_whitening)cc->mcm.whitening,
-                      (mcm_spikes)cc->mcm.spikes,
-                      (mcm_mixture)cc->mcm.mixture,
-                      (mcm_mean_term)cc->mcm.mean_term};
+    *p = engine_mcm_params(cc, d0);
     diff_schedule sch = {(diff_kind)cc->diffusion.schedule, cc->diffusion.beta_min,
                          cc->diffusion.beta_max};
     double al, sg;

@@ -353,24 +353,6 @@ double bayes_mmse(const bayes_t *b)
  * Clones (§5)
  * ------------------------------------------------------------------------------------------- */
 
-/* Symmetric square root of a 2x2 SPD matrix by its eigendecomposition C = R diag(l) R^T. */
-static void sqrt_2x2(double C[2][2], double out[2][2])
-{
-    if (C[0][1] == 0.0) { /* independent latents: keep the map exactly diagonal */
-        out[0][0] = sqrt(C[0][0]), out[1][1] = sqrt(C[1][1]);
-        out[0][1] = out[1][0] = 0.0;
-        return;
-    }
-    double th = 0.5 * atan2(2.0 * C[0][1], C[0][0] - C[1][1]);
-    double c = cos(th), s = sin(th);
-    double l1 = C[0][0] * c * c + 2.0 * C[0][1] * s * c + C[1][1] * s * s;
-    double l2 = C[0][0] * s * s - 2.0 * C[0][1] * s * c + C[1][1] * c * c;
-    double r1 = sqrt(fmax(l1, 0.0)), r2 = sqrt(fmax(l2, 0.0));
-    out[0][0] = r1 * c * c + r2 * s * s;
-    out[1][1] = r1 * s * s + r2 * c * c;
-    out[0][1] = out[1][0] = (r1 - r2) * s * c;
-}
-
 /* Mean and variance of m.x. The labelled mixture's components have means mu_+ = beta_m and
  * mu_- = 0 (plain) or -beta_m (label term), unit variance along m: mixture mean (mu_+ + mu_-)/2,
  * variance 1 + (mu_+ - mu_-)^2 / 4. */
@@ -403,7 +385,7 @@ void bayes_clone_sample(const mcm_model *mod, bayes_clone kind, uint32_t seed, u
      * diag(var_m, C) while the orthogonal complement stays N(0, I). */
     double R[2][2], zm = mcm_dot(mod->m, x, d), zu = mcm_dot(mod->u, x, d);
     double zv = mcm_dot(mod->v, x, d);
-    sqrt_2x2(C, R);
+    mcm_sym2_sqrt(C, 0, R);
     double cm = mean + (sqrt(var_m) - 1.0) * zm;
     double cu = (R[0][0] - 1.0) * zu + R[0][1] * zv, cv = R[1][0] * zu + (R[1][1] - 1.0) * zv;
     for (int i = 0; i < d; i++)

@@ -13,24 +13,6 @@ const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c)
     return o->output ? o->output : c->v.run.output;
 }
 
-mcm_params cmd_mcm_params(const cfg_t *c, int d)
-{
-    mcm_params p = {
-        .d = d,
-        .beta_m = c->mcm.beta_m,
-        .beta_u = c->mcm.beta_u,
-        .beta_v = c->mcm.beta_v,
-        .nu_law = (mcm_nu_law)c->mcm.nu_law,
-        .skew_q = c->mcm.skew_q,
-        .coupling = (mcm_coupling)c->mcm.coupling,
-        .whitening = (mcm_whitening)c->mcm.whitening,
-        .spikes = (mcm_spikes)c->mcm.spikes,
-        .mixture = (mcm_mixture)c->mcm.mixture,
-        .mean_term = (mcm_mean_term)c->mcm.mean_term,
-    };
-    return p;
-}
-
 diff_schedule cmd_schedule(const cfg_t *c)
 {
     diff_schedule s = {(diff_kind)c->diffusion.schedule, c->diffusion.beta_min,

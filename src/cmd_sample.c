@@ -3,6 +3,8 @@
  * of bounded memory. Row i is sample index i of the task's streams, whatever the rank count. */
 #include "cmd.h"
 
+#include "engine.h"
+
 #include "h5out.h"
 #include "log.h"
 
@@ -80,7 +82,7 @@ int cmd_sample(const cmd_opts *o, const cfg_resolved *cr)
     }
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "sample");
-    mcm_params p = cmd_mcm_params(c, (int)d);
+    mcm_params p = engine_mcm_params(c, (int)d);
     diff_schedule sch = cmd_schedule(c);
     double al, sg;
     diff_coeffs(&sch, c->diffusion.t, &al, &sg);

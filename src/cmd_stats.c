@@ -4,6 +4,8 @@
  * each task runs on one rank in sample order, so every number is independent of the rank count. */
 #include "cmd.h"
 
+#include "engine.h"
+
 #include "h5out.h"
 #include "log.h"
 #include "projstat.h"
@@ -71,7 +73,7 @@ static void run_store(const projstat_acc *acc, int k, int ti, int exact, double 
 /* One task: n samples in blocks, projections of x0 and x_t accumulated in sample order. */
 static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
 {
-    mcm_params p = cmd_mcm_params(c, t->d);
+    mcm_params p = engine_mcm_params(c, t->d);
     diff_schedule sch = cmd_schedule(c);
     double al[RUN_NT] = {1.0, 0.0}, sg[RUN_NT] = {0.0, 0.0}, th[RUN_NT][RUN_ND][3], cth[RUN_NT];
     diff_coeffs(&sch, c->diffusion.t, &al[1], &sg[1]);

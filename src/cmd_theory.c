@@ -13,7 +13,7 @@
 static void th_print_combo(const cfg_t *cc, const task_t *t0)
 {
     model_spec ms = engine_model_spec(cc, t0->d, 1);
-    mcm_params p = cmd_mcm_params(cc, t0->d);
+    mcm_params p = engine_mcm_params(cc, t0->d);
     diff_schedule sch = cmd_schedule(cc);
     double al, sg;
     diff_coeffs(&sch, cc->diffusion.t, &al, &sg);

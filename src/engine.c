@@ -40,6 +40,24 @@ model_spec engine_model_spec(const cfg_t *c, int d, int bmax)
     return s;
 }
 
+mcm_params engine_mcm_params(const cfg_t *c, int d)
+{
+    mcm_params p = {
+        .d = d,
+        .beta_m = c->mcm.beta_m,
+        .beta_u = c->mcm.beta_u,
+        .beta_v = c->mcm.beta_v,
+        .nu_law = (mcm_nu_law)c->mcm.nu_law,
+        .skew_q = c->mcm.skew_q,
+        .coupling = (mcm_coupling)c->mcm.coupling,
+        .whitening = (mcm_whitening)c->mcm.whitening,
+        .spikes = (mcm_spikes)c->mcm.spikes,
+        .mixture = (mcm_mixture)c->mcm.mixture,
+        .mean_term = (mcm_mean_term)c->mcm.mean_term,
+    };
+    return p;
+}
+
 long engine_steps(const cfg_t *c, int d)
 {
     return (long)ceil(c->train.steps_alpha * pow((double)d, (double)c->train.steps_power));
@@ -82,17 +100,7 @@ void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch
     e->loss = (loss_kind)c->train.loss;
     e->steps = engine_steps(c, d);
     e->n_train = engine_n_train(c, d);
-    mcm_params p = {d,
-                    c->mcm.beta_m,
-                    c->mcm.beta_u,
-                    c->mcm.beta_v,
-                    (mcm_nu_law)c->mcm.nu_law,
-                    c->mcm.skew_q,
-                    (mcm_coupling)c->mcm.coupling,
-                    (mcm_whitening)c->mcm.whitening,
-                    (mcm_spikes)c->mcm.spikes,
-                    (mcm_mixture)c->mcm.mixture,
-                    (mcm_mean_term)c->mcm.mean_term};
+    mcm_params p = engine_mcm_params(c, d);
     mcm_init(&e->data, &p, e->seed, task);
     int bmax = e->B > eval_batch ? e->B : eval_batch;
     model_spec ms = engine_model_spec(c, d, bmax);

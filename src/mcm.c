@@ -155,12 +155,18 @@ static void latent_cum4(const mcm_params *p, double c[5])
  * Whitening (eq. 2 and §1.5)
  * ------------------------------------------------------------------------------------------- */
 
-/* Symmetric C^{-1/2} of a 2x2 SPD matrix by its eigendecomposition C = R diag(l) R^T. */
-static void inv_sqrt_2x2(double C[2][2], double out[2][2])
+/* Symmetric C^{1/2} (inverse = 0) or C^{-1/2} (inverse = 1) of a 2x2 SPD matrix by its
+ * eigendecomposition C = R diag(l) R^T. */
+static double mcm_root(double l, int inverse)
+{
+    return inverse ? 1.0 / sqrt(l) : sqrt(fmax(l, 0.0));
+}
+
+void mcm_sym2_sqrt(double C[2][2], int inverse, double out[2][2])
 {
     if (C[0][1] == 0.0) { /* exactly diagonal: no rotation, so FULL matches SPIKE to rounding */
-        out[0][0] = 1.0 / sqrt(C[0][0]);
-        out[1][1] = 1.0 / sqrt(C[1][1]);
+        out[0][0] = mcm_root(C[0][0], inverse);
+        out[1][1] = mcm_root(C[1][1], inverse);
         out[0][1] = out[1][0] = 0.0;
         return;
     }
@@ -168,7 +174,7 @@ static void inv_sqrt_2x2(double C[2][2], double out[2][2])
     double c = cos(th), s = sin(th);
     double l1 = C[0][0] * c * c + 2.0 * C[0][1] * s * c + C[1][1] * s * s;
     double l2 = C[0][0] * s * s - 2.0 * C[0][1] * s * c + C[1][1] * c * c;
-    double r1 = 1.0 / sqrt(l1), r2 = 1.0 / sqrt(l2);
+    double r1 = mcm_root(l1, inverse), r2 = mcm_root(l2, inverse);
     out[0][0] = r1 * c * c + r2 * s * s;
     out[1][1] = r1 * s * s + r2 * c * c;
     out[0][1] = out[1][0] = (r1 - r2) * s * c;
@@ -194,7 +200,7 @@ void mcm_whitening_matrix(const mcm_params *p, double A[2][2])
                        {0.0, 1.0 + p->beta_v}};
     C2[1][0] = C2[0][1];
     double Ci[2][2];
-    inv_sqrt_2x2(C2, Ci);
+    mcm_sym2_sqrt(C2, 1, Ci);
     double t0 = sqrt(1.0 + p->beta_u);
     A[0][0] = t0 * Ci[0][0];
     A[0][1] = t0 * Ci[0][1];

@@ -69,3 +69,16 @@ void model_backward(model *m, int B, const double *x, const double *gout, double
 {
     m->ops->backward(m, B, x, gout, grad);
 }
+
+double model_skip_value(const model *m)
+{
+    switch (m->s.skip) {
+    case SKIP_FIXED:
+        return m->c;
+    case SKIP_TRAINABLE:
+        return m->theta[m->np - 1]; /* every family stores c last */
+    case SKIP_NONE:
+        break;
+    }
+    return 0.0;
+}

@@ -19,43 +19,11 @@
 #include "model.h"
 
 #include "log.h"
+#include "model_blas.h"
 #include "rng.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
-
-/* ---- BLAS helpers (as in model_mlp.c): W is nout x nin row-major, batches are rows ---- */
-
-/* Y[B][nout] = X[B][nin] W^T. */
-static void lin_xwt(int B, int nout, int nin, const double *W, const double *X, double *Y)
-{
-    if (B == 1)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, nout, nin, 1.0, W, nin, X, 1, 0.0, Y, 1);
-    else
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, nout, nin, 1.0, X, nin, W, nin, 0.0,
-                    Y, nout);
-}
-
-/* Y[B][nin] = G[B][nout] W. */
-static void lin_gw(int B, int nout, int nin, const double *W, const double *G, double *Y)
-{
-    if (B == 1)
-        cblas_dgemv(CblasRowMajor, CblasTrans, nout, nin, 1.0, W, nin, G, 1, 0.0, Y, 1);
-    else
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nin, nout, 1.0, G, nout, W, nin,
-                    0.0, Y, nin);
-}
-
-/* dW[nout][nin] += G[B][nout]^T X[B][nin]. */
-static void lin_gtx(int B, int nout, int nin, const double *G, const double *X, double *dW)
-{
-    if (B == 1)
-        cblas_dger(CblasRowMajor, nout, nin, 1.0, G, 1, X, 1, dW, nin);
-    else
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nout, nin, B, 1.0, G, nout, X, nin,
-                    1.0, dW, nin);
-}
 
 static void lin_check(const model *m)
 {
@@ -104,7 +72,7 @@ static void linear_init(model *m, uint32_t seed, uint32_t task)
 static void linear_forward(model *m, int B, const double *x, double *out)
 {
     int d = m->s.d;
-    lin_xwt(B, d, d, m->theta, x, out);
+    model_blas_xwt(B, d, d, m->theta, x, out);
     if (!m->s.bias) return;
     const double *b = m->theta + (size_t)d * (size_t)d;
     for (int s = 0; s < B; s++)
@@ -115,7 +83,7 @@ static void linear_forward(model *m, int B, const double *x, double *out)
 static void linear_backward(model *m, int B, const double *x, const double *gout, double *grad)
 {
     int d = m->s.d;
-    lin_gtx(B, d, d, gout, x, grad);
+    model_blas_gtx(B, d, d, gout, x, grad);
     if (!m->s.bias) return;
     double *db = grad + (size_t)d * (size_t)d;
     for (int s = 0; s < B; s++)
@@ -167,8 +135,8 @@ static void symlin_forward(model *m, int B, const double *x, double *out)
 {
     symlin_ws *w = m->ws;
     int d = m->s.d, h = m->s.K;
-    lin_xwt(B, h, d, m->theta, x, w->hx);
-    lin_gw(B, h, d, m->theta, w->hx, out);
+    model_blas_xwt(B, h, d, m->theta, x, w->hx);
+    model_blas_gw(B, h, d, m->theta, w->hx, out);
 }
 
 /* dP = sum_b g_b (P^T x_b)^T + x_b (P^T g_b)^T, i.e. dQ += hx^T G + hg^T X. */
@@ -176,9 +144,9 @@ static void symlin_backward(model *m, int B, const double *x, const double *gout
 {
     symlin_ws *w = m->ws;
     int d = m->s.d, h = m->s.K;
-    lin_xwt(B, h, d, m->theta, gout, w->hg);
-    lin_gtx(B, h, d, w->hx, gout, grad);
-    lin_gtx(B, h, d, w->hg, x, grad);
+    model_blas_xwt(B, h, d, m->theta, gout, w->hg);
+    model_blas_gtx(B, h, d, w->hx, gout, grad);
+    model_blas_gtx(B, h, d, w->hg, x, grad);
 }
 
 static void symlin_free(model *m)

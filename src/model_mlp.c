@@ -25,9 +25,9 @@
 #include "model.h"
 
 #include "log.h"
+#include "model_blas.h"
 #include "rng.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,38 +81,6 @@ void model_mlp_layout(model *m)
     m->rows_off = 0;
     m->rows_stride = (size_t)s->d;
     m->n_sphere = 0;
-}
-
-/* ---- BLAS helpers: W is nout x nin row-major, batches are rows. ---- */
-
-/* Y[B][nout] = X[B][nin] W^T. */
-static void mlp_xwt(int B, int nout, int nin, const double *W, const double *X, double *Y)
-{
-    if (B == 1)
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, nout, nin, 1.0, W, nin, X, 1, 0.0, Y, 1);
-    else
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, nout, nin, 1.0, X, nin, W, nin, 0.0,
-                    Y, nout);
-}
-
-/* Y[B][nin] = G[B][nout] W: the delta of the layer's input. */
-static void mlp_gw(int B, int nout, int nin, const double *W, const double *G, double *Y)
-{
-    if (B == 1)
-        cblas_dgemv(CblasRowMajor, CblasTrans, nout, nin, 1.0, W, nin, G, 1, 0.0, Y, 1);
-    else
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, nin, nout, 1.0, G, nout, W, nin,
-                    0.0, Y, nin);
-}
-
-/* dW[nout][nin] += G[B][nout]^T X[B][nin]. */
-static void mlp_gtx(int B, int nout, int nin, const double *G, const double *X, double *dW)
-{
-    if (B == 1)
-        cblas_dger(CblasRowMajor, nout, nin, 1.0, G, 1, X, 1, dW, nin);
-    else
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nout, nin, B, 1.0, G, nout, X, nin,
-                    1.0, dW, nin);
 }
 
 /* Y[b][j] += v[j] for every row b. */
@@ -213,19 +181,6 @@ static double *mlp_dact(const model *m, const mlp_ws *w, int l)
     return w->df + (size_t)(l - 1) * (size_t)m->bmax * (size_t)w->H;
 }
 
-static double mlp_skip(const model *m, const mlp_ws *w)
-{
-    switch (m->s.skip) {
-    case SKIP_FIXED:
-        return m->c;
-    case SKIP_TRAINABLE:
-        return m->theta[w->oc];
-    case SKIP_NONE:
-        break;
-    }
-    return 0.0;
-}
-
 static void mlp_forward(model *m, int B, const double *x, double *out)
 {
     mlp_ws *w = m->ws;
@@ -233,16 +188,16 @@ static void mlp_forward(model *m, int B, const double *x, double *out)
     for (int l = 0; l < w->L - 1; l++) {
         int nin = mlp_nin(&m->s, l);
         double *a = mlp_act(m, w, l + 1);
-        mlp_xwt(B, w->H, nin, m->theta + w->ow[l], in, a);
+        model_blas_xwt(B, w->H, nin, m->theta + w->ow[l], in, a);
         if (m->s.bias) mlp_add_rows(B, w->H, m->theta + w->ob[l], a);
         /* In place: act_eval reads h[i] before writing f[i]. */
         act_eval(&m->s.act, B * w->H, a, a, mlp_dact(m, w, l + 1));
         in = a;
     }
     int last = w->L - 1;
-    mlp_xwt(B, w->d, w->H, m->theta + w->ow[last], in, out);
+    model_blas_xwt(B, w->d, w->H, m->theta + w->ow[last], in, out);
     if (m->s.bias) mlp_add_rows(B, w->d, m->theta + w->ob[last], out);
-    double c = mlp_skip(m, w);
+    double c = model_skip_value(m);
     if (c != 0.0) cblas_daxpy(B * w->d, c, x, 1, out, 1);
 }
 
@@ -259,10 +214,10 @@ static void mlp_back_out(model *m, int B, const double *x, const double *gout, d
 {
     mlp_ws *w = m->ws;
     int last = w->L - 1;
-    mlp_gtx(B, w->d, w->H, gout, mlp_act(m, w, last), grad + w->ow[last]);
+    model_blas_gtx(B, w->d, w->H, gout, mlp_act(m, w, last), grad + w->ow[last]);
     if (m->s.bias) mlp_sum_rows(B, w->d, gout, grad + w->ob[last]);
     if (m->s.skip == SKIP_TRAINABLE) grad[w->oc] += cblas_ddot(B * w->d, gout, 1, x, 1);
-    mlp_gw(B, w->d, w->H, m->theta + w->ow[last], gout, g);
+    model_blas_gw(B, w->d, w->H, m->theta + w->ow[last], gout, g);
     mlp_mul(B * w->H, mlp_dact(m, w, last), g);
 }
 
@@ -275,10 +230,10 @@ static void mlp_backward(model *m, int B, const double *x, const double *gout, d
     for (int l = w->L - 2; l >= 0; l--) {
         int nin = mlp_nin(&m->s, l);
         const double *in = l == 0 ? x : mlp_act(m, w, l);
-        mlp_gtx(B, w->H, nin, w->g[cur], in, grad + w->ow[l]);
+        model_blas_gtx(B, w->H, nin, w->g[cur], in, grad + w->ow[l]);
         if (m->s.bias) mlp_sum_rows(B, w->H, w->g[cur], grad + w->ob[l]);
         if (l == 0) break; /* no delta for the input x */
-        mlp_gw(B, w->H, w->H, m->theta + w->ow[l], w->g[cur], w->g[1 - cur]);
+        model_blas_gw(B, w->H, w->H, m->theta + w->ow[l], w->g[cur], w->g[1 - cur]);
         mlp_mul(B * w->H, mlp_dact(m, w, l), w->g[1 - cur]);
         cur = 1 - cur;
     }

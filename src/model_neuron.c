@@ -233,20 +233,6 @@ static double nrn_ak(const model *m, const double *a, int k)
     return a ? a[k] : m->s.a0;
 }
 
-/* The skip value in use: the engine's m->c, the trainable entry (last in theta), or none. */
-static double nrn_c(const model *m)
-{
-    switch (m->s.skip) {
-    case SKIP_FIXED:
-        return m->c;
-    case SKIP_TRAINABLE:
-        return m->theta[m->np - 1];
-    case SKIP_NONE:
-        break;
-    }
-    return 0.0;
-}
-
 void model_neuron_layout(model *m)
 {
     int d = m->s.d, K = m->s.K;
@@ -339,7 +325,7 @@ static void nrn_forward_one(const model *m, nrn_ws *w, const double *x, double *
         else if (m->s.skip == SKIP_NONE)
             nrn_comb(n - 1, w->rows + 1, w->coef + 1, w->coef[0], w->rows[0], d, out);
         else
-            nrn_comb(n, w->rows, w->coef, nrn_c(m), x, d, out);
+            nrn_comb(n, w->rows, w->coef, model_skip_value(m), x, d, out);
     }
 }
 
@@ -376,7 +362,7 @@ static void nrn_forward_blas(const model *m, nrn_ws *w, int B, const double *x, 
 {
     int d = m->s.d, K = m->s.K;
     const double *a = nrn_a(m);
-    double c = nrn_c(m);
+    double c = model_skip_value(m);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, K, d, 1.0, x, d, m->theta, d, 0.0, w->h,
                 K);
     act_eval(&m->s.act, B * K, w->h, w->f, w->df);

@@ -45,19 +45,6 @@ static double *tl_b(const model *m)
     return m->s.bias ? m->theta + 2 * tl_kd(m) : NULL;
 }
 
-static double tl_c(const model *m)
-{
-    switch (m->s.skip) {
-    case SKIP_FIXED:
-        return m->c;
-    case SKIP_TRAINABLE:
-        return m->theta[m->np - 1];
-    case SKIP_NONE:
-        break;
-    }
-    return 0.0;
-}
-
 void model_twolayer_layout(model *m)
 {
     int d = m->s.d, K = m->s.K;
@@ -114,7 +101,7 @@ static void tl_forward(model *m, int B, const double *x, double *out)
     tl_ws *w = m->ws;
     int d = m->s.d, K = m->s.K;
     const double *b = tl_b(m);
-    double c = tl_c(m);
+    double c = model_skip_value(m);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, K, d, 1.0, x, d, m->theta, d, 0.0, w->h,
                 K);
     act_eval(&m->s.act, B * K, w->h, w->f, w->df);
