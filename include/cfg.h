@@ -125,6 +125,11 @@ typedef struct {
         double fit_log_power;
         long ode_points;
     } scaling;
+    struct {
+        double every_seconds;
+        char dir[CFG_STR_MAX];
+        long keep;
+    } checkpoint;
 } cfg_t;
 
 /* One schema entry. `def` NULL means required. For lists, min/max bound every element and

@@ -10,6 +10,9 @@ typedef struct {
     const char *config;
     const char *output; /* -o, NULL = run.output */
     int dry_run, print_config, quiet;
+    int restart;              /* --restart[=PATH] */
+    const char *restart_path; /* NULL: newest valid checkpoint of checkpoint.dir */
+    double time_limit;        /* --time-limit SECONDS, 0: none */
     const char *sets[CFG_LIST_MAX];
     int n_set;
 } cmd_opts;

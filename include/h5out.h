@@ -30,6 +30,8 @@ void h5out_create(h5out_file *f, const char *path, const cfg_resolved *cfg, cons
 void h5out_reopen(h5out_file *f, const char *src, const char *path);
 /* Collective. Removes the object at path if it exists. */
 void h5out_remove(h5out_file *f, const char *path);
+/* Collective. Closes without stamping and removes OUTPUT.partial (a run stopped to continue). */
+void h5out_abandon(h5out_file *f);
 /* Collective. Stamps end time and complete = 1, closes, renames to the final name. */
 void h5out_finish(h5out_file *f);
 

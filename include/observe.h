@@ -53,6 +53,7 @@ typedef struct {
 
 typedef struct {
     int n_obs, n_points, n_rows, n_eval, d;
+    int n_slots; /* observations the arrays hold (observe.n_obs; n_obs <= n_slots) */
     obs_crossing cr;
     long *at;                  /* [n_obs] the steps observed (steps taken), ascending */
     double *scalar;            /* [n_obs][OBS_NSCALAR], NaN where not observed */

@@ -261,6 +261,15 @@ const cfg_entry cfg_schema[] = {
     {FIELD(scaling, ode_points), .type = CFG_INT, .def = "100", .min = 2, .max = 100000,
      .restart = CFG_CHANGEABLE, .units = "1",
      .help = "points of the theory overlap ODE m(tau) stored per dimension"},
+
+    /* [checkpoint] */
+    {FIELD(checkpoint, every_seconds), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "s",
+     .help = "wall-clock seconds between checkpoints of 'mcmsim run' (0: only on a stop request)"},
+    {FIELD(checkpoint, dir), .type = CFG_STRING, .def = "ckpt", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "directory of the checkpoints and their index"},
+    {FIELD(checkpoint, keep), .type = CFG_INT, .def = "2", .min = 1, .max = 60,
+     .restart = CFG_CHANGEABLE, .units = "files", .help = "checkpoints kept (the newest)"},
 };
 const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
 

@@ -4,24 +4,20 @@
 #include "cmd.h"
 
 #include "analysis.h"
+#include "ckpt.h"
 #include "engine.h"
 #include "log.h"
 #include "observe.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { SUM_NSCALAR = OBS_NSCALAR, SUM_EXTRA = 3 }; /* extra: mmse, steps, wall seconds */
 
-/* What one finished task leaves behind: its observer and run facts. */
-typedef struct {
-    int k;
-    observer obs;
-    double mmse, wall;
-    long steps; /* steps run: the budget, or fewer after an early stop */
-    int batch;
-} run_record;
+typedef ckpt_record run_record;
 
 static int run_record_cmp(const void *a, const void *b)
 {
@@ -49,30 +45,117 @@ static void run_status_line(run_status *st, long local_steps)
     st->last = now;
 }
 
-static void run_task(const cfg_t *base, const task_t *t, run_status *st, run_record *rec)
+/* The state every rank carries through the run, for checkpoints. */
+typedef struct {
+    const cfg_resolved *cr;
+    task_sched *sched;
+    run_status *st;
+    ckpt_ctl *ctl;
+    run_record *rec; /* finished records of this rank */
+    int nrec;
+    int signalled; /* this rank already raised its signal */
+    double last_poll;
+} run_ctx;
+
+/* Rank 0 decides when to checkpoint: the interval, a signal, a STOP file, the time limit. */
+static void run_decide(run_ctx *x)
 {
-    cfg_t c = *base;
+    ckpt_ctl *ctl = x->ctl;
+    double now = MPI_Wtime();
+    int stop = 0, due = ctl->every > 0 && now - ctl->last >= ctl->every;
+    /* Signals reach every rank of an mpirun/srun job; rank 0 acts on them. */
+    if (log_rank() != 0) return;
+    if (ckpt_signalled() && !x->signalled) {
+        stop = 1, x->signalled = 1;
+        log_info("signal received: checkpoint and exit\n");
+    }
+    if (access("STOP", F_OK) == 0) {
+        stop = 1;
+        remove("STOP");
+        log_info("STOP file found: checkpoint and exit\n");
+    }
+    /* Stop one checkpoint (and a margin) before the limit. */
+    if (ctl->limit > 0 && now - ctl->t0 + 2 * ctl->cost + 1.0 >= ctl->limit) stop = 1;
+    if (stop || due) {
+        task_sched_request(x->sched, stop);
+        ctl->last = now;
+    }
+}
+
+/* Collective checkpoint of everything this rank holds: finished records and the task in
+ * progress (a, e; NULL between tasks). Returns 1 when the run must stop. */
+static int run_checkpoint(run_ctx *x, long seen, const run_record *a, const engine *e)
+{
+    long v[2] = {TASK_CTL_SEQ(seen), (seen & TASK_CTL_STOP) != 0};
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, v, 2, MPI_LONG, MPI_MAX, MPI_COMM_WORLD));
+    int n = x->nrec + (a != NULL);
+    double **blobs = LOG_CALLOC((size_t)n + 1, sizeof(double *));
+    size_t *lens = LOG_CALLOC((size_t)n + 1, sizeof(size_t));
+    for (int i = 0; i < x->nrec; i++)
+        lens[i] = ckpt_pack(&x->rec[i], NULL, &blobs[i]);
+    if (a) lens[n - 1] = ckpt_pack(a, e, &blobs[n - 1]);
+    ckpt_write(x->ctl, x->cr, blobs, lens, n);
+    for (int i = 0; i < n; i++)
+        free(blobs[i]);
+    free(blobs);
+    free(lens);
+    x->ctl->handled = v[0];
+    return (int)v[1];
+}
+
+/* Checks for checkpoint requests at most every 20 ms; returns 1 when the run must stop. */
+static int run_poll(run_ctx *x, const run_record *a, const engine *e, int force)
+{
+    double now = MPI_Wtime();
+    if (!force && now - x->last_poll < 0.02) return 0;
+    x->last_poll = now;
+    run_decide(x);
+    long v = task_sched_control(x->sched);
+    if (TASK_CTL_SEQ(v) > x->ctl->handled) return run_checkpoint(x, v, a, e);
+    return 0;
+}
+
+/* Runs (or resumes, blob != NULL) task t; returns 1 when the run must stop mid-task. */
+static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record *rec)
+{
+    cfg_t c = x->cr->v;
     task_apply(t, &c);
     double t0 = MPI_Wtime();
     engine e;
     engine_init(&e, &c, t->d, t->id, OBS_EVAL_CHUNK);
     observe_init(&rec->obs, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
-    observe_maybe(&rec->obs, &e);
-    int left = observe_crossing(&rec->obs, &e, 1);
-    while (e.step < e.steps && !(c.scaling.early_stop && left == 0)) {
+    rec->k = t->index;
+    rec->batch = e.B;
+    rec->mmse = rec->obs.mmse;
+    int left;
+    if (blob) {
+        ckpt_unpack_active(rec, &e, blob);
+        left = rec->obs.cr.remaining;
+    } else {
+        rec->wall = 0;
+        observe_maybe(&rec->obs, &e);
+        left = observe_crossing(&rec->obs, &e, 1);
+    }
+    int stop = 0;
+    while (!stop && e.step < e.steps && !(c.scaling.early_stop && left == 0)) {
         engine_step(&e);
         int seen = observe_maybe(&rec->obs, &e);
         left = observe_crossing(&rec->obs, &e, 0);
         if (left == 0 && c.scaling.early_stop && !seen && e.step < e.steps)
             observe_now(&rec->obs, &e); /* the last observation of a task stopped early */
-        if ((e.step & 1023) == 0) run_status_line(st, e.step);
+        if ((e.step & 1023) == 0) run_status_line(x->st, e.step);
+        if ((e.step & 63) == 0) {
+            rec->steps = e.step;
+            double w = rec->wall;
+            rec->wall = w + MPI_Wtime() - t0;
+            stop = run_poll(x, rec, &e, 0);
+            rec->wall = w;
+        }
     }
-    rec->k = t->index;
-    rec->mmse = rec->obs.mmse;
     rec->steps = e.step;
-    rec->batch = e.B;
-    rec->wall = MPI_Wtime() - t0;
+    rec->wall += MPI_Wtime() - t0;
     engine_free(&e);
+    return stop;
 }
 
 /* Collective: the rows of every dataset that this rank's records hold. */
@@ -260,6 +343,102 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl)
                        out + 65536);
 }
 
+/* Checkpoint control of this invocation; the sequence continues after the index's last. */
+static void run_ctl_init(ckpt_ctl *ctl, const cmd_opts *o, const cfg_resolved *cr)
+{
+    memset(ctl, 0, sizeof *ctl);
+    const char *out = cmd_output_path(o, cr), *base = strrchr(out, '/');
+    snprintf(ctl->dir, sizeof ctl->dir, "%s", cr->v.checkpoint.dir);
+    snprintf(ctl->stem, sizeof ctl->stem, "%s", base ? base + 1 : out);
+    char *dot = strrchr(ctl->stem, '.');
+    if (dot && dot != ctl->stem) *dot = 0;
+    ctl->keep = (int)cr->v.checkpoint.keep;
+    ctl->every = cr->v.checkpoint.every_seconds;
+    ctl->limit = o->time_limit;
+    ctl->t0 = ctl->last = MPI_Wtime();
+}
+
+/* Restart: finished records go to rank 0, tasks in progress are handed out first. */
+static int run_restore(const ckpt_set *set, const task_list *tl, unsigned char *skip,
+                       const double **active, double *cost, run_record *rec)
+{
+    int nrec = 0;
+    for (int i = 0; i < set->n; i++) {
+        int k = ckpt_blob_task(set->blob[i]);
+        if (k < 0 || k >= tl->n) LOG_DIE("checkpoint names task %d of %d", k, tl->n);
+        if (ckpt_blob_active(set->blob[i])) {
+            active[k] = set->blob[i];
+            cost[k] = HUGE_VAL;
+        } else {
+            skip[k] = 1;
+            if (log_rank() == 0) ckpt_unpack_finished(&rec[nrec++], set->blob[i]);
+        }
+    }
+    return nrec;
+}
+
+/* Every rank takes tasks until none is left, then serves checkpoint requests until every task
+ * is done. Returns 1 when a stop request ended the run early. */
+static int run_loop(run_ctx *x, const task_list *tl, const double **active)
+{
+    run_record cur;
+    for (int k; (k = task_sched_next(x->sched)) >= 0;) {
+        memset(&cur, 0, sizeof cur);
+        int stop = run_task(x, &tl->t[k], active[k], &cur);
+        if (stop) {
+            observe_free(&cur.obs);
+            return 1;
+        }
+        x->rec[x->nrec++] = cur;
+        task_sched_done(x->sched, cur.steps);
+        if (run_poll(x, NULL, NULL, 1)) return 1;
+    }
+    for (;;) {
+        run_decide(x);
+        long v = task_sched_control(x->sched);
+        if (TASK_CTL_SEQ(v) > x->ctl->handled) {
+            if (run_checkpoint(x, v, NULL, NULL)) return 1;
+        } else if (v & TASK_CTL_FINISH) {
+            return 0;
+        } else if (log_rank() == 0 && v / TASK_CTL_DONE >= x->sched->ntask) {
+            task_sched_finish(x->sched); /* no request pending: only rank 0 raises them */
+        } else {
+            usleep(2000);
+        }
+    }
+}
+
+/* Collective: every dataset of a finished run. */
+static void run_finish(h5out_file *f, const cfg_t *c, const task_list *tl, run_record *rec,
+                       int nrec)
+{
+    qsort(rec, (size_t)nrec, sizeof *rec, run_record_cmp); /* rows ascending for the writes */
+    cmd_write_tasks(f, tl);
+    int rows = nrec ? rec[0].obs.n_rows : 0;
+    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+    run_write_series(f, c, tl->n, rows, rec, nrec);
+    analysis_input ain;
+    run_crossings(f, rec, nrec, tl->n, &ain);
+    analysis_write(f, c, tl, &ain);
+    free(ain.n_cross);
+    free(ain.n_stop);
+    double *fin = run_finals(rec, nrec, tl->n);
+    run_write_summary(f, fin, tl->n);
+    if (log_rank() == 0) run_print_summary(tl, fin);
+    free(fin);
+}
+
+static void run_write_timing(h5out_file *f, const ckpt_ctl *ctl, double seconds)
+{
+    double v[4] = {seconds, ctl->count, ctl->total_seconds, (double)ctl->bytes};
+    hsize_t n = 4;
+    h5out_group(f, "/timing", "wall-clock facts of this invocation (differ between runs)");
+    h5out_write_all(f, "/timing/run", H5T_NATIVE_DOUBLE, 1, &n, v,
+                    "[seconds of the run, checkpoints written, seconds spent writing them, bytes "
+                    "of the last checkpoint]",
+                    "s, 1, s, bytes");
+}
+
 int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
@@ -270,6 +449,11 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
         task_list_free(&tl);
         return LOG_EXIT_OK;
     }
+    ckpt_install_signals();
+    ckpt_ctl ctl;
+    run_ctl_init(&ctl, o, cr);
+    ckpt_set set = {0};
+    if (o->restart) ckpt_load(&ctl, cr, o->restart_path, &set);
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "run");
     double *cost = LOG_CALLOC((size_t)tl.n, sizeof(double));
@@ -278,37 +462,36 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
         cost[k] = (double)engine_steps(c, tl.t[k].d) * tl.t[k].d;
         st.total_steps += engine_steps(c, tl.t[k].d);
     }
-    task_sched sch;
-    task_sched_init(&sch, tl.n, cost);
-    st.sched = &sch;
-    st.last = st.t0;
+    unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);
+    const double **active = LOG_CALLOC((size_t)tl.n, sizeof(double *));
     run_record *rec = LOG_CALLOC((size_t)tl.n, sizeof(run_record));
-    int nrec = 0;
-    for (int k; (k = task_sched_next(&sch)) >= 0; nrec++) {
-        run_task(c, &tl.t[k], &st, &rec[nrec]);
-        task_sched_done(&sch, rec[nrec].steps);
-    }
+    run_ctx x = {.cr = cr, .st = &st, .ctl = &ctl, .rec = rec};
+    x.nrec = run_restore(&set, &tl, skip, active, cost, rec);
+    task_sched sch;
+    task_sched_init(&sch, tl.n, cost, skip);
+    st.sched = x.sched = &sch;
+    st.last = st.t0;
+    int stopped = run_loop(&x, &tl, active);
     task_sched_free(&sch);
-    qsort(rec, (size_t)nrec, sizeof *rec, run_record_cmp); /* rows ascending for the writes */
-    cmd_write_tasks(&f, &tl);
-    int rows = rec && nrec ? rec[0].obs.n_rows : 0;
-    LOG_MPI(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
-    run_write_series(&f, c, tl.n, rows, rec, nrec);
-    analysis_input ain;
-    run_crossings(&f, rec, nrec, tl.n, &ain);
-    analysis_write(&f, c, &tl, &ain);
-    free(ain.n_cross);
-    free(ain.n_stop);
-    double *fin = run_finals(rec, nrec, tl.n);
-    run_write_summary(&f, fin, tl.n);
-    if (log_rank() == 0) run_print_summary(&tl, fin);
-    h5out_finish(&f);
-    log_info("wrote %s\n", cmd_output_path(o, cr));
+    int nrec = x.nrec;
+    if (stopped) {
+        h5out_abandon(&f);
+        if (log_rank() == 0) {
+            FILE *m = fopen("CONTINUE", "w");
+            if (m) fprintf(m, "%s/%s-%06ld.h5\n", ctl.dir, ctl.stem, ctl.seq), fclose(m);
+        }
+        log_info("stopped with checkpoint %ld; continue with --restart (exit 3)\n", ctl.seq);
+    } else {
+        run_finish(&f, c, &tl, rec, nrec);
+        run_write_timing(&f, &ctl, MPI_Wtime() - ctl.t0);
+        h5out_finish(&f);
+        if (log_rank() == 0) remove("CONTINUE");
+        log_info("wrote %s\n", cmd_output_path(o, cr));
+    }
     for (int i = 0; i < nrec; i++)
         observe_free(&rec[i].obs);
-    free(rec);
-    free(fin);
-    free(cost);
+    free(rec), free(cost), free(skip), free(active);
+    ckpt_set_free(&set);
     task_list_free(&tl);
-    return LOG_EXIT_OK;
+    return stopped ? LOG_EXIT_CHECKPOINT : LOG_EXIT_OK;
 }

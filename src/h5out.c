@@ -310,3 +310,11 @@ void h5out_write_rowlist(h5out_file *f, const char *path, hid_t type, int rank, 
     LOG_H5(H5Sclose(fs));
     LOG_H5(H5Dclose(ds));
 }
+
+void h5out_abandon(h5out_file *f)
+{
+    LOG_H5(H5Pclose(f->dxpl));
+    LOG_H5(H5Fclose(f->file));
+    if (log_rank() == 0) remove(f->partial);
+    LOG_MPI(MPI_Barrier(MPI_COMM_WORLD));
+}

@@ -8,6 +8,8 @@
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const main_usage =
@@ -32,6 +34,8 @@ static const char *const main_usage =
     "                           estimate, exit 0 without computing or writing anything\n"
     "  --print-config           print every key, its value and where it came from; exit 0\n"
     "  --quiet                  no banner or progress on stdout\n"
+    "  --restart[=CKPT]         run: continue from the newest valid checkpoint (or CKPT)\n"
+    "  --time-limit SECONDS     run: stop with a checkpoint (exit 3) before this wall time\n"
     "\n"
     "Every key is documented in input/reference.ini. Exit codes: 0 done, 1 runtime failure,\n"
     "2 usage or configuration error, 3 stopped with a checkpoint.\n";
@@ -48,6 +52,16 @@ static void main_version(void)
     log_info("mcmsim %s (%s, commit %s%s)\n  compiler %s\n  HDF5 %u.%u.%u, GSL %s, %s\n",
              version_code, version_describe, version_commit, version_dirty ? ", dirty" : "",
              version_compiler, maj, min, rel, gsl_version, mpiv);
+}
+
+static void main_time_limit(cmd_opts *o, int argc, char **argv, int *i)
+{
+    char *end = NULL;
+    if (*i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option --time-limit needs a value");
+    const char *v = argv[++*i];
+    o->time_limit = strtod(v, &end);
+    if (!end || *end || !(o->time_limit > 0) || !isfinite(o->time_limit))
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "--time-limit expects seconds > 0, got '%s'", v);
 }
 
 /* Every rank parses the same argv, so a usage error is detected everywhere: collective. */
@@ -69,6 +83,12 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
             o->print_config = 1;
         else if (!strcmp(a, "--quiet"))
             o->quiet = 1;
+        else if (!strcmp(a, "--restart"))
+            o->restart = 1;
+        else if (!strncmp(a, "--restart=", 10))
+            o->restart = 1, o->restart_path = a + 10;
+        else if (!strcmp(a, "--time-limit"))
+            main_time_limit(o, argc, argv, &i);
         else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
             if (i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option %s needs a value", a);
             const char *v = argv[++i];

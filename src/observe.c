@@ -77,6 +77,7 @@ void observe_init(observer *o, engine *e, int n_obs, int n_eval)
     o->n_rows = e->net.n_rows;
     o->at = LOG_CALLOC((size_t)n_obs + 1, sizeof(long));
     o->n_obs = observe_schedule(e->steps, n_obs, o->at);
+    o->n_slots = n_obs;
     o->scalar = LOG_CALLOC((size_t)n_obs * OBS_NSCALAR, sizeof(double));
     for (size_t i = 0; i < (size_t)n_obs * OBS_NSCALAR; i++)
         o->scalar[i] = NAN;

@@ -15,18 +15,20 @@ static int task_sched_cmp(const void *a, const void *b)
     return (i > j) - (i < j);
 }
 
-void task_sched_init(task_sched *s, int ntask, const double *cost)
+void task_sched_init(task_sched *s, int ntask, const double *cost, const unsigned char *skip)
 {
-    s->ntask = ntask;
+    s->ntask = 0;
     s->order = LOG_CALLOC((size_t)(ntask > 0 ? ntask : 1), sizeof(int));
     for (int k = 0; k < ntask; k++)
-        s->order[k] = k;
+        if (!skip || !skip[k]) s->order[s->ntask++] = k;
     task_sched_cost_ = cost;
-    qsort(s->order, (size_t)ntask, sizeof(int), task_sched_cmp);
-    MPI_Aint bytes = log_rank() == 0 ? 3 * (MPI_Aint)sizeof(long) : 0;
+    qsort(s->order, (size_t)s->ntask, sizeof(int), task_sched_cmp);
+    MPI_Aint bytes = log_rank() == 0 ? TASK_SCHED_SLOTS * (MPI_Aint)sizeof(long) : 0;
     LOG_MPI(MPI_Win_allocate(bytes, sizeof(long), MPI_INFO_NULL, MPI_COMM_WORLD, &s->counters,
                              &s->win));
-    if (log_rank() == 0) s->counters[0] = s->counters[1] = s->counters[2] = 0;
+    if (log_rank() == 0)
+        for (int i = 0; i < TASK_SCHED_SLOTS; i++)
+            s->counters[i] = 0;
     LOG_MPI(MPI_Win_lock_all(0, s->win));
     LOG_MPI(MPI_Barrier(MPI_COMM_WORLD)); /* counters are zero before anyone takes a task */
     s->t0 = MPI_Wtime();
@@ -50,6 +52,31 @@ void task_sched_done(task_sched *s, long steps)
 {
     task_sched_fetch_add(s, 1, 1);
     task_sched_fetch_add(s, 2, steps);
+    task_sched_fetch_add(s, 3, TASK_CTL_DONE);
+}
+
+long task_sched_control(task_sched *s)
+{
+    return task_sched_fetch_add(s, 3, 0);
+}
+
+/* Rank 0 is the only writer of the request sequence, the stop flag and the finish flag, so
+ * their order is its own: a request raised before FINISH is seen by every rank, because the
+ * others leave only on FINISH. No compare-and-swap is needed (Open MPI's emulated one is not
+ * reliable on shared memory). */
+int task_sched_request(task_sched *s, int stop)
+{
+    long v = task_sched_control(s);
+    if (v & TASK_CTL_FINISH) return 0;
+    long add = 1;
+    if (stop && !(v & TASK_CTL_STOP)) add |= TASK_CTL_STOP;
+    task_sched_fetch_add(s, 3, add);
+    return 1;
+}
+
+void task_sched_finish(task_sched *s)
+{
+    task_sched_fetch_add(s, 3, TASK_CTL_FINISH);
 }
 
 void task_sched_progress(task_sched *s, long *tasks, long *steps)

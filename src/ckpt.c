@@ -1,0 +1,626 @@
+/* ckpt — checkpoint and restart; see include/ckpt.h. */
+#include "ckpt.h"
+
+#include "log.h"
+#include "version.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t ckpt_flag_ = 0;
+
+static void ckpt_on_signal(int sig)
+{
+    (void)sig;
+    ckpt_flag_ = 1;
+}
+
+void ckpt_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ckpt_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+int ckpt_signalled(void)
+{
+    return ckpt_flag_ != 0;
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+/* Header of a blob, in doubles (exact for every integer below 2^53). */
+enum {
+    B_TASK,
+    B_ACTIVE,
+    B_NOBS,
+    B_NROWS,
+    B_NW,
+    B_NTHR,
+    B_NPOINTS,
+    B_REMAINING,
+    B_MMSE,
+    B_WALL,
+    B_STEPS,
+    B_BATCH,
+    B_NP,
+    B_OPT_T,
+    B_LOSS_SUM,
+    B_LOSS_N,
+    B_MOMENTS,
+    B_HEADER
+};
+
+typedef struct {
+    size_t nobs, nrows, ncr;
+} blob_shape;
+
+static blob_shape shape_of(const double *b)
+{
+    blob_shape s = {(size_t)b[B_NOBS], (size_t)b[B_NROWS], (size_t)(b[B_NW] * b[B_NTHR])};
+    return s;
+}
+
+/* Appends n doubles to the buffer at *pos. */
+static void put(double *buf, size_t *pos, const double *v, size_t n)
+{
+    if (buf) memcpy(buf + *pos, v, n * sizeof(double));
+    *pos += n;
+}
+
+static void put_longs(double *buf, size_t *pos, const long *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (buf) buf[*pos] = (double)v[i];
+        (*pos)++;
+    }
+}
+
+static void put_ints(double *buf, size_t *pos, const int *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (buf) buf[*pos] = (double)v[i];
+        (*pos)++;
+    }
+}
+
+/* Writes (buf != NULL) or measures the blob of r and e. */
+static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
+{
+    const observer *o = &r->obs;
+    size_t nobs = (size_t)o->n_slots, nr = (size_t)o->n_rows;
+    size_t ncr = (size_t)(o->cr.n * o->cr.nthr), np = e ? e->net.np : 0, pos = B_HEADER;
+    int moments = e && e->opt.m1;
+    double h[B_HEADER] = {r->k,
+                          e != NULL,
+                          (double)nobs,
+                          (double)nr,
+                          o->cr.n,
+                          o->cr.nthr,
+                          o->n_points,
+                          o->cr.remaining,
+                          r->mmse,
+                          r->wall,
+                          (double)(e ? e->step : r->steps),
+                          r->batch,
+                          (double)np,
+                          e ? (double)e->opt.t : 0,
+                          e ? e->loss_sum : 0,
+                          e ? (double)e->loss_n : 0,
+                          moments};
+    if (buf) memcpy(buf, h, sizeof h);
+    put(buf, &pos, o->scalar, nobs * OBS_NSCALAR);
+    put(buf, &pos, o->overlap, nobs * nr * 3);
+    put(buf, &pos, o->norm, nobs * nr);
+    put_longs(buf, &pos, o->cr.first, ncr);
+    put_ints(buf, &pos, o->cr.which, (size_t)o->cr.n);
+    put(buf, &pos, o->cr.thr, (size_t)o->cr.nthr);
+    if (e) {
+        put(buf, &pos, e->net.theta, np);
+        if (moments) put(buf, &pos, e->opt.m1, np), put(buf, &pos, e->opt.m2, np);
+    }
+    return pos;
+}
+
+size_t ckpt_pack(const ckpt_record *r, const engine *e, double **out)
+{
+    size_t n = pack_into(r, e, NULL);
+    *out = LOG_CALLOC(n, sizeof(double));
+    pack_into(r, e, *out);
+    return n;
+}
+
+int ckpt_blob_task(const double *blob)
+{
+    return (int)blob[B_TASK];
+}
+int ckpt_blob_active(const double *blob)
+{
+    return blob[B_ACTIVE] != 0;
+}
+
+/* Observer arrays and crossings from the blob; returns the position after them. */
+static size_t unpack_observer(observer *o, const double *b)
+{
+    blob_shape s = shape_of(b);
+    size_t pos = B_HEADER;
+    memcpy(o->scalar, b + pos, s.nobs * OBS_NSCALAR * sizeof(double));
+    pos += s.nobs * OBS_NSCALAR;
+    memcpy(o->overlap, b + pos, s.nobs * s.nrows * 3 * sizeof(double));
+    pos += s.nobs * s.nrows * 3;
+    memcpy(o->norm, b + pos, s.nobs * s.nrows * sizeof(double));
+    pos += s.nobs * s.nrows;
+    for (size_t i = 0; i < s.ncr; i++)
+        o->cr.first[i] = (long)b[pos++];
+    o->cr.n = (int)b[B_NW];
+    o->cr.nthr = (int)b[B_NTHR];
+    for (int i = 0; i < o->cr.n; i++)
+        o->cr.which[i] = (int)b[pos++];
+    for (int i = 0; i < o->cr.nthr; i++)
+        o->cr.thr[i] = b[pos++];
+    o->n_points = (int)b[B_NPOINTS];
+    o->cr.remaining = (int)b[B_REMAINING];
+    return pos;
+}
+
+static void unpack_facts(ckpt_record *r, const double *b)
+{
+    r->k = (int)b[B_TASK];
+    r->mmse = b[B_MMSE];
+    r->wall = b[B_WALL];
+    r->steps = (long)b[B_STEPS];
+    r->batch = (int)b[B_BATCH];
+}
+
+void ckpt_unpack_finished(ckpt_record *r, const double *blob)
+{
+    blob_shape s = shape_of(blob);
+    memset(r, 0, sizeof *r);
+    observer *o = &r->obs;
+    o->n_slots = (int)s.nobs;
+    o->n_rows = (int)s.nrows;
+    o->scalar = LOG_CALLOC(s.nobs * OBS_NSCALAR + 1, sizeof(double));
+    o->overlap = LOG_CALLOC(s.nobs * s.nrows * 3 + 1, sizeof(double));
+    o->norm = LOG_CALLOC(s.nobs * s.nrows + 1, sizeof(double));
+    o->cr.first = LOG_CALLOC(s.ncr + 1, sizeof(long));
+    unpack_observer(o, blob);
+    o->mmse = blob[B_MMSE];
+    unpack_facts(r, blob);
+}
+
+void ckpt_unpack_active(ckpt_record *r, engine *e, const double *blob)
+{
+    size_t np = (size_t)blob[B_NP];
+    if (np != e->net.np || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots)
+        LOG_DIE("checkpoint record of task %d does not fit its model (%zu vs %zu parameters)",
+                (int)blob[B_TASK], np, e->net.np);
+    size_t pos = unpack_observer(&r->obs, blob);
+    memcpy(e->net.theta, blob + pos, np * sizeof(double));
+    pos += np;
+    if (blob[B_MOMENTS] != 0) {
+        memcpy(e->opt.m1, blob + pos, np * sizeof(double));
+        memcpy(e->opt.m2, blob + pos + np, np * sizeof(double));
+    }
+    e->step = (long)blob[B_STEPS];
+    e->opt.t = (long)blob[B_OPT_T];
+    e->loss_sum = blob[B_LOSS_SUM];
+    e->loss_n = (long)blob[B_LOSS_N];
+    unpack_facts(r, blob);
+}
+
+/* ---- the file ----------------------------------------------------------------------------- */
+
+static uint64_t ckpt_fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t ckpt_checksum(const uint64_t *off, size_t nblob, const double *data)
+{
+    uint64_t h = ckpt_fnv(1469598103934665603ULL, off, (nblob + 1) * sizeof *off);
+    return ckpt_fnv(h, data, off[nblob] * sizeof *data);
+}
+
+/* A failed step of the write: the reason goes to msg, the caller reports it collectively. */
+#define CK(call, what)                                                                             \
+    do {                                                                                           \
+        if ((long long)(call) < 0) {                                                               \
+            snprintf(msg, 512, "%s failed (disk full or not writable?)", what);                    \
+            goto fail;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+static int ck_attr(hid_t loc, const char *name, hid_t type, const void *v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR), a = H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = a < 0 || H5Awrite(a, type, v) < 0;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(sp);
+    return bad ? -1 : 0;
+}
+
+static int ck_attr_str(hid_t loc, const char *name, const char *v)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(v) + 1);
+    int bad = ck_attr(loc, name, t, v);
+    H5Tclose(t);
+    return bad;
+}
+
+static int ck_dataset(hid_t f, const char *name, hid_t type, hsize_t n, const void *buf)
+{
+    hsize_t dims = n > 0 ? n : 1;
+    hid_t sp = H5Screate_simple(1, &dims, NULL);
+    hid_t d = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = d < 0 || (n > 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0);
+    if (d >= 0) bad |= H5Dclose(d) < 0;
+    H5Sclose(sp);
+    return bad ? -1 : 0;
+}
+
+static int ck_config(hid_t f, const cfg_resolved *cr)
+{
+    hid_t g = H5Gcreate2(f, "config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return -1;
+    char name[128], value[CFG_LIST_MAX * 32];
+    int bad = 0;
+    for (int i = 0; i < cfg_schema_n && !bad; i++) {
+        snprintf(name, sizeof name, "%s.%s", cfg_schema[i].section, cfg_schema[i].key);
+        cfg_format_value(&cr->v, i, value, sizeof value);
+        bad = ck_attr_str(g, name, value);
+    }
+    H5Gclose(g);
+    return bad;
+}
+
+/* Test hooks: MCMSIM_TEST_CKPT_PAUSE=SECONDS sleeps inside the write (for kills that land
+ * there); MCMSIM_TEST_CKPT_CRASH=1 aborts the process before the file is stamped complete. */
+static void ck_test_hooks(void)
+{
+    const char *p = getenv("MCMSIM_TEST_CKPT_PAUSE"), *c = getenv("MCMSIM_TEST_CKPT_CRASH");
+    if (p) usleep((useconds_t)(atof(p) * 1e6));
+    if (c && atoi(c) == 1) abort();
+}
+
+/* Rank 0: writes the blobs to `tmp` and stamps checksum and complete last. */
+static int ck_write_file(const char *tmp, const cfg_resolved *cr, long seq, const uint64_t *off,
+                         size_t nblob, const double *data, char *msg)
+{
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    CK(f, "creating the checkpoint file");
+    long ver = CKPT_VERSION;
+    uint64_t sum = ckpt_checksum(off, nblob, data);
+    unsigned long long nb = nblob;
+    CK(ck_attr(f, "ckpt_version", H5T_NATIVE_LONG, &ver), "writing the version");
+    CK(ck_attr(f, "seq", H5T_NATIVE_LONG, &seq), "writing the sequence number");
+    CK(ck_attr(f, "n_blob", H5T_NATIVE_ULLONG, &nb), "writing the record count");
+    CK(ck_attr_str(f, "code_version", version_describe), "writing the code version");
+    CK(ck_config(f, cr), "writing the configuration");
+    CK(ck_dataset(f, "blob_offset", H5T_NATIVE_UINT64, nblob + 1, off), "writing the offsets");
+    CK(ck_dataset(f, "blob_data", H5T_NATIVE_DOUBLE, off[nblob], data), "writing the records");
+    CK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the records");
+    ck_test_hooks();
+    CK(ck_attr(f, "checksum", H5T_NATIVE_UINT64, &sum), "writing the checksum");
+    long one = 1;
+    CK(ck_attr(f, "complete", H5T_NATIVE_LONG, &one), "stamping the checkpoint complete");
+    CK(H5Fclose(f), "closing the checkpoint file");
+    return 0;
+fail:
+    if (f >= 0) H5Fclose(f);
+    return -1;
+}
+
+static int ck_read_attr(hid_t loc, const char *name, hid_t type, void *v)
+{
+    if (H5Aexists(loc, name) <= 0) return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    int bad = a < 0 || H5Aread(a, type, v) < 0;
+    if (a >= 0) H5Aclose(a);
+    return bad ? -1 : 0;
+}
+
+static double *ck_read_doubles(hid_t f, const char *name, hid_t type, size_t elem, size_t *n)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0) return NULL;
+    hid_t sp = H5Dget_space(d);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    void *buf = np > 0 ? LOG_CALLOC((size_t)np, elem) : NULL;
+    if (buf && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) free(buf), buf = NULL;
+    H5Sclose(sp);
+    H5Dclose(d);
+    *n = np > 0 ? (size_t)np : 0;
+    return buf;
+}
+
+/* Configuration keys of the checkpoint against the run's: FIXED differences are listed and
+ * fatal, CHANGEABLE ones logged. Returns the number of FIXED differences. */
+static int ck_compare_config(hid_t f, const cfg_resolved *cr, char *msg)
+{
+    hid_t g = H5Gopen2(f, "config", H5P_DEFAULT);
+    if (g < 0) return 0;
+    int nfix = 0;
+    size_t used = 0;
+    for (int i = 0; i < cfg_schema_n; i++) {
+        char name[128], old[CFG_LIST_MAX * 32] = "", now[CFG_LIST_MAX * 32];
+        snprintf(name, sizeof name, "%s.%s", cfg_schema[i].section, cfg_schema[i].key);
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, sizeof old);
+        int absent = ck_read_attr(g, name, t, old) != 0;
+        H5Tclose(t);
+        cfg_format_value(&cr->v, i, now, sizeof now);
+        if (absent || !strcmp(old, now)) continue;
+        if (cfg_schema[i].restart == CFG_FIXED) {
+            nfix++;
+            used += (size_t)snprintf(msg + used, used < 2048 ? 2048 - used : 0,
+                                     "\n  %s: checkpoint '%s', now '%s' (FIXED on restart)", name,
+                                     old, now);
+        } else {
+            log_info("restart: %s changed from '%s' to '%s' (CHANGEABLE)\n", name, old, now);
+        }
+    }
+    H5Gclose(g);
+    return nfix;
+}
+
+/* Rank 0: reads and verifies one checkpoint. 0: valid; -1: unusable (the reason in msg, try an
+ * older one); -2: FIXED keys differ (msg lists them). */
+static int ck_read_file(const char *path, const cfg_resolved *cr, ckpt_set *set, char *msg)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return snprintf(msg, 2048, "cannot be opened (truncated or not HDF5)"), -1;
+    long ver = 0, complete = 0, seq = 0;
+    uint64_t sum = 0;
+    int rc = -1;
+    size_t noff = 0, ndata = 0;
+    uint64_t *off = NULL;
+    double *data = NULL;
+    if (ck_read_attr(f, "ckpt_version", H5T_NATIVE_LONG, &ver) || ver != CKPT_VERSION)
+        snprintf(msg, 2048, "has checkpoint version %ld, expected %d", ver, CKPT_VERSION);
+    else if (ck_read_attr(f, "complete", H5T_NATIVE_LONG, &complete) || complete != 1)
+        snprintf(msg, 2048, "is not stamped complete (interrupted while written)");
+    else if (ck_read_attr(f, "checksum", H5T_NATIVE_UINT64, &sum) ||
+             ck_read_attr(f, "seq", H5T_NATIVE_LONG, &seq))
+        snprintf(msg, 2048, "lacks its checksum");
+    else if (!(off = (uint64_t *)ck_read_doubles(f, "blob_offset", H5T_NATIVE_UINT64, 8, &noff)) ||
+             !(data = ck_read_doubles(f, "blob_data", H5T_NATIVE_DOUBLE, 8, &ndata)) ||
+             off[noff - 1] > ndata || ckpt_checksum(off, noff - 1, data) != sum)
+        snprintf(msg, 2048, "fails its checksum (corrupt)");
+    else if (ck_compare_config(f, cr, msg) > 0)
+        rc = -2;
+    else
+        rc = 0;
+    H5Fclose(f);
+    if (rc == 0) {
+        set->n = (int)(noff - 1);
+        set->seq = seq;
+        set->blob = LOG_CALLOC((size_t)set->n + 1, sizeof(double *));
+        set->len = LOG_CALLOC((size_t)set->n + 1, sizeof(size_t));
+        for (int i = 0; i < set->n; i++) {
+            set->len[i] = off[i + 1] - off[i];
+            set->blob[i] = LOG_CALLOC(set->len[i] + 1, sizeof(double));
+            memcpy(set->blob[i], data + off[i], set->len[i] * sizeof(double));
+        }
+        snprintf(set->path, sizeof set->path, "%s", path);
+    }
+    free(off);
+    free(data);
+    return rc;
+}
+
+static int ck_fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The checkpoint names in dir/index, oldest first; returns how many (at most max). */
+static int ck_index_read(const char *dir, char names[][256], int max)
+{
+    char path[CFG_STR_MAX + 16], line[512];
+    snprintf(path, sizeof path, "%s/index", dir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f && n < max && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (*line) snprintf(names[n++], 256, "%s", line);
+    }
+    if (f) fclose(f);
+    return n;
+}
+
+/* Appends name to the index, keeping the newest `keep` entries (older files are removed);
+ * the index is replaced atomically (written aside, fsynced, renamed, directory fsynced). */
+static int ck_index_add(const char *dir, const char *name, int keep, char *msg)
+{
+    char names[64][256], path[CFG_STR_MAX + 16], tmp[CFG_STR_MAX + 16], old[CFG_STR_MAX + 300];
+    int n = ck_index_read(dir, names, 63);
+    snprintf(names[n++], 256, "%s", name);
+    int first = n > keep ? n - keep : 0;
+    snprintf(path, sizeof path, "%s/index", dir);
+    snprintf(tmp, sizeof tmp, "%s/index.tmp", dir);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f;
+    for (int i = first; f && i < n; i++)
+        bad |= fprintf(f, "%s\n", names[i]) < 0;
+    if (f) bad |= fclose(f) != 0;
+    if (bad || ck_fsync_path(tmp, 0) || rename(tmp, path) || ck_fsync_path(dir, 1))
+        return snprintf(msg, 512, "updating %s failed: %s", path, strerror(errno)), -1;
+    for (int i = 0; i < first; i++) {
+        snprintf(old, sizeof old, "%s/%s", dir, names[i]);
+        remove(old);
+    }
+    return 0;
+}
+
+/* Rank 0: the whole protocol for one checkpoint. */
+static int ck_commit(ckpt_ctl *ctl, const cfg_resolved *cr, const uint64_t *off, size_t nblob,
+                     const double *data, char *msg)
+{
+    char tmp[CFG_STR_MAX * 2 + 16], fin[CFG_STR_MAX * 2 + 32], name[CFG_STR_MAX + 32];
+    if (mkdir(ctl->dir, 0777) != 0 && errno != EEXIST)
+        return snprintf(msg, 512, "cannot create %s: %s", ctl->dir, strerror(errno)), -1;
+    long seq = ctl->seq + 1;
+    snprintf(tmp, sizeof tmp, "%s/%s.tmp", ctl->dir, ctl->stem);
+    snprintf(name, sizeof name, "%s-%06ld.h5", ctl->stem, seq);
+    snprintf(fin, sizeof fin, "%s/%s", ctl->dir, name);
+    if (ck_write_file(tmp, cr, seq, off, nblob, data, msg)) return remove(tmp), -1;
+    ckpt_set check = {0};
+    char why[2048] = "";
+    if (ck_read_file(tmp, cr, &check, why) != 0 || check.n != (int)nblob) {
+        snprintf(msg, 512, "the written checkpoint does not read back: %s", why);
+        ckpt_set_free(&check);
+        return remove(tmp), -1;
+    }
+    ckpt_set_free(&check);
+    if (ck_fsync_path(tmp, 0) || rename(tmp, fin) || ck_fsync_path(ctl->dir, 1))
+        return snprintf(msg, 512, "committing %s failed: %s", fin, strerror(errno)), -1;
+    if (ck_index_add(ctl->dir, name, ctl->keep, msg)) return -1;
+    struct stat st;
+    ctl->bytes = stat(fin, &st) == 0 ? (long)st.st_size : 0;
+    ctl->seq = seq;
+    return 0;
+}
+
+void ckpt_write(ckpt_ctl *ctl, const cfg_resolved *cr, double **blobs, const size_t *lens,
+                int nblob)
+{
+    double t0 = MPI_Wtime();
+    int size = log_size(), rank = log_rank();
+    size_t mine = 0;
+    for (int i = 0; i < nblob; i++)
+        mine += lens[i] + 1; /* each blob is prefixed by its length */
+    double *buf = LOG_CALLOC(mine + 1, sizeof(double));
+    for (int i = 0, pos = 0; i < nblob; i++) {
+        buf[pos++] = (double)lens[i];
+        memcpy(buf + pos, blobs[i], lens[i] * sizeof(double));
+        pos += (int)lens[i];
+    }
+    int cnt = (int)mine, *cnts = LOG_CALLOC((size_t)size, sizeof(int));
+    int *dsp = LOG_CALLOC((size_t)size, sizeof(int));
+    LOG_MPI(MPI_Gather(&cnt, 1, MPI_INT, cnts, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    size_t total = 0;
+    for (int q = 0; q < size; q++)
+        dsp[q] = (int)total, total += (size_t)cnts[q];
+    double *all = rank == 0 ? LOG_CALLOC(total + 1, sizeof(double)) : NULL;
+    LOG_MPI(MPI_Gatherv(buf, cnt, MPI_DOUBLE, all, cnts, dsp, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+    char msg[512] = "";
+    int bad = 0;
+    if (rank == 0) {
+        size_t n = 0, data_len = 0;
+        for (size_t pos = 0; pos < total; pos += (size_t)all[pos] + 1)
+            n++, data_len += (size_t)all[pos];
+        uint64_t *off = LOG_CALLOC(n + 1, sizeof(uint64_t));
+        double *data = LOG_CALLOC(data_len + 1, sizeof(double));
+        size_t i = 0;
+        for (size_t pos = 0; pos < total; pos += (size_t)all[pos] + 1, i++) {
+            off[i + 1] = off[i] + (uint64_t)all[pos];
+            memcpy(data + off[i], all + pos + 1, (size_t)all[pos] * sizeof(double));
+        }
+        bad = ck_commit(ctl, cr, off, n, data, msg);
+        free(off);
+        free(data);
+    }
+    LOG_MPI(MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    LOG_MPI(MPI_Bcast(&ctl->seq, 1, MPI_LONG, 0, MPI_COMM_WORLD));
+    if (bad)
+        LOG_DIE_COLL(LOG_EXIT_RUNTIME,
+                     "checkpoint %ld not written: %s; the previous "
+                     "checkpoint in %s stays valid",
+                     ctl->seq + 1, msg, ctl->dir);
+    ctl->cost = MPI_Wtime() - t0;
+    ctl->total_seconds += ctl->cost;
+    ctl->count++;
+    ctl->last = MPI_Wtime();
+    log_info("checkpoint %ld: %s/%s-%06ld.h5, %ld bytes, %.3f s\n", ctl->seq, ctl->dir, ctl->stem,
+             ctl->seq, ctl->bytes, ctl->cost);
+    free(buf), free(cnts), free(dsp), free(all);
+}
+
+void ckpt_set_free(ckpt_set *set)
+{
+    for (int i = 0; i < set->n; i++)
+        free(set->blob[i]);
+    free(set->blob);
+    free(set->len);
+    memset(set, 0, sizeof *set);
+}
+
+/* Rank 0: the newest valid checkpoint (explicit path, else the index newest first). Returns
+ * 0 found, 1 none valid, 2 FIXED keys differ; msg says why. */
+static int ck_find(const ckpt_ctl *ctl, const cfg_resolved *cr, const char *path, ckpt_set *set,
+                   char *msg)
+{
+    char names[64][256], full[CFG_STR_MAX + 300], why[2048];
+    int n = 0;
+    if (path && *path) {
+        snprintf(names[0], 256, "%s", path);
+        n = 1;
+    } else {
+        n = ck_index_read(ctl->dir, names, 64);
+    }
+    if (n == 0) return snprintf(msg, 2048, "no checkpoint listed in %s/index", ctl->dir), 1;
+    for (int i = n - 1; i >= 0; i--) {
+        if (path && *path)
+            snprintf(full, sizeof full, "%s", names[i]);
+        else
+            snprintf(full, sizeof full, "%s/%s", ctl->dir, names[i]);
+        why[0] = 0;
+        int rc = ck_read_file(full, cr, set, why);
+        if (rc == 0) return 0;
+        if (rc == -2)
+            return snprintf(msg, 2048, "checkpoint %s does not match the configuration:%s", full,
+                            why),
+                   2;
+        log_warn("checkpoint %s %s; trying an older one\n", full, why);
+    }
+    return snprintf(msg, 2048, "no valid checkpoint (newest: %s/%s)",
+                    path && *path ? "." : ctl->dir, names[n - 1]),
+           1;
+}
+
+void ckpt_load(ckpt_ctl *ctl, const cfg_resolved *cr, const char *path, ckpt_set *set)
+{
+    memset(set, 0, sizeof *set);
+    char msg[2048] = "";
+    int rc = log_rank() == 0 ? ck_find(ctl, cr, path, set, msg) : 0;
+    LOG_MPI(MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (rc != 0) {
+        LOG_MPI(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD));
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "cannot restart: %s", msg);
+    }
+    LOG_MPI(MPI_Bcast(&set->n, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    LOG_MPI(MPI_Bcast(&set->seq, 1, MPI_LONG, 0, MPI_COMM_WORLD));
+    LOG_MPI(MPI_Bcast(set->path, sizeof set->path, MPI_CHAR, 0, MPI_COMM_WORLD));
+    if (log_rank() != 0) {
+        set->blob = LOG_CALLOC((size_t)set->n + 1, sizeof(double *));
+        set->len = LOG_CALLOC((size_t)set->n + 1, sizeof(size_t));
+    }
+    for (int i = 0; i < set->n; i++) {
+        unsigned long long len = set->len[i];
+        LOG_MPI(MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD));
+        if (log_rank() != 0) set->len[i] = (size_t)len, set->blob[i] = LOG_CALLOC(len + 1, 8);
+        LOG_MPI(MPI_Bcast(set->blob[i], (int)len, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+    }
+    ctl->seq = set->seq;
+    log_info("restart from %s (checkpoint %ld, %d task records)\n", set->path, set->seq, set->n);
+}
