@@ -289,13 +289,14 @@ static int ck_config(hid_t f, const cfg_resolved *cr)
     return bad;
 }
 
-/* Test hooks: MCMSIM_TEST_CKPT_PAUSE=SECONDS sleeps inside the write (for kills that land
- * there); MCMSIM_TEST_CKPT_CRASH=1 aborts the process before the file is stamped complete. */
-static void ck_test_hooks(void)
+/* Test hooks: MCMSIM_TEST_CKPT_PAUSE=SECONDS sleeps inside every write (so that kills land
+ * there); MCMSIM_TEST_CKPT_CRASH=N kills the process inside the write of checkpoint N, after
+ * the records and before the checksum and the complete stamp. */
+static void ck_test_hooks(long seq)
 {
     const char *p = getenv("MCMSIM_TEST_CKPT_PAUSE"), *c = getenv("MCMSIM_TEST_CKPT_CRASH");
     if (p) usleep((useconds_t)(atof(p) * 1e6));
-    if (c && atoi(c) == 1) abort();
+    if (c && atol(c) == seq) raise(SIGKILL);
 }
 
 /* Rank 0: writes the blobs to `tmp` and stamps checksum and complete last. */
@@ -315,7 +316,7 @@ static int ck_write_file(const char *tmp, const cfg_resolved *cr, long seq, cons
     CK(ck_dataset(f, "blob_offset", H5T_NATIVE_UINT64, nblob + 1, off), "writing the offsets");
     CK(ck_dataset(f, "blob_data", H5T_NATIVE_DOUBLE, off[nblob], data), "writing the records");
     CK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the records");
-    ck_test_hooks();
+    ck_test_hooks(seq);
     CK(ck_attr(f, "checksum", H5T_NATIVE_UINT64, &sum), "writing the checksum");
     long one = 1;
     CK(ck_attr(f, "complete", H5T_NATIVE_LONG, &one), "stamping the checkpoint complete");

@@ -39,6 +39,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/mpi/test_mpi.sh
     echo "== scaling studies, analysis, theory =="
     source tests/cli/test_scaling.sh
+    echo "== checkpoint/restart =="
+    source tests/cli/test_ckpt.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi
