@@ -127,6 +127,7 @@ typedef struct {
     } scaling;
     struct {
         double every_seconds;
+        long every_steps;
         char dir[CFG_STR_MAX];
         long keep;
     } checkpoint;

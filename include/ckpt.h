@@ -42,6 +42,8 @@ typedef struct {
     int keep;
     long seq;             /* checkpoints written so far (continued across restarts) */
     double every;         /* seconds between checkpoints, 0: none */
+    long every_steps;     /* rank 0 training steps between checkpoints, 0: none */
+    long steps_since;     /* rank 0 steps since the last checkpoint */
     double limit;         /* --time-limit seconds, 0: none */
     double t0, last;      /* start and last checkpoint (MPI_Wtime) */
     double cost;          /* seconds the last checkpoint took (estimates the time limit margin) */

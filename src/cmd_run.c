@@ -62,7 +62,8 @@ static void run_decide(run_ctx *x)
 {
     ckpt_ctl *ctl = x->ctl;
     double now = MPI_Wtime();
-    int stop = 0, due = ctl->every > 0 && now - ctl->last >= ctl->every;
+    int stop = 0, due = (ctl->every > 0 && now - ctl->last >= ctl->every) ||
+                        (ctl->every_steps > 0 && ctl->steps_since >= ctl->every_steps);
     /* Signals reach every rank of an mpirun/srun job; rank 0 acts on them. */
     if (log_rank() != 0) return;
     if (ckpt_signalled() && !x->signalled) {
@@ -79,6 +80,7 @@ static void run_decide(run_ctx *x)
     if (stop || due) {
         task_sched_request(x->sched, stop);
         ctl->last = now;
+        ctl->steps_since = 0;
     }
 }
 
@@ -145,6 +147,7 @@ static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record 
             observe_now(&rec->obs, &e); /* the last observation of a task stopped early */
         if ((e.step & 1023) == 0) run_status_line(x->st, e.step);
         if ((e.step & 63) == 0) {
+            x->ctl->steps_since += 64;
             rec->steps = e.step;
             double w = rec->wall;
             rec->wall = w + MPI_Wtime() - t0;
@@ -354,6 +357,7 @@ static void run_ctl_init(ckpt_ctl *ctl, const cmd_opts *o, const cfg_resolved *c
     if (dot && dot != ctl->stem) *dot = 0;
     ctl->keep = (int)cr->v.checkpoint.keep;
     ctl->every = cr->v.checkpoint.every_seconds;
+    ctl->every_steps = cr->v.checkpoint.every_steps;
     ctl->limit = o->time_limit;
     ctl->t0 = ctl->last = MPI_Wtime();
 }

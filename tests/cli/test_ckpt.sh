@@ -80,6 +80,8 @@ cli_expect_rc ckpt:changeable-key-logged 0 "changed from '0' to '1' (CHANGEABLE)
     mpirun_n 2 "$BIN" run "$CKPT_CFG" -o out_chg.h5 "${loud[@]}" --restart --set observe.status_every=1
 cli_expect_rc ckpt:explicit-path 0 "" mpirun_n 1 "$BIN" run "$CKPT_CFG" -o out_path.h5 "${CKPT_ARGS[@]}" "--restart=keep.h5"
 check ckpt:explicit-path-identical $H5C same "$REF" out_path.h5 $CKPT_SAME
+cli_expect_rc ckpt:every-steps 0 "checkpoint 2:" mpirun_n 1 "$BIN" run "$CKPT_CFG" -o out_steps.h5 "${loud[@]}" --set checkpoint.every_steps=100000 --set checkpoint.dir=bysteps
+check ckpt:every-steps-identical $H5C same "$REF" out_steps.h5 $CKPT_SAME
 cli_expect_rc ckpt:no-checkpoint 2 "no checkpoint listed" mpirun_n 1 "$BIN" run "$CKPT_CFG" -o x.h5 "${CKPT_ARGS[@]}" --restart --set checkpoint.dir=nowhere
 cd "$CK" || return
 
