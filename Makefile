@@ -100,8 +100,9 @@ test-asan: deps-quiet
 	@BUILD=build-asan SANITIZE=1 bash tests/run_tests.sh --asan
 
 bench: all
-	@for b in $(BENCH_BIN); do OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 $$b || exit 1; done
+	@for b in $(filter-out %/bench_eig,$(BENCH_BIN)); do OPENBLAS_CORETYPE=SKYLAKEX OPENBLAS_NUM_THREADS=1 $$b || exit 1; done
 	@OPENBLAS_CORETYPE=SKYLAKEX bash tests/bench/bench_ranks.sh $(BIN)
+	@bash tests/bench/bench_eig.sh $(BUILD)/bench/bench_eig
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c

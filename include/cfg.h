@@ -131,6 +131,28 @@ typedef struct {
         char dir[CFG_STR_MAX];
         long keep;
     } checkpoint;
+    struct {
+        char file[CFG_STR_MAX];
+        char dataset[CFG_STR_MAX];
+        char spikes[CFG_STR_MAX];
+        double test_fraction;
+    } data;
+    struct {
+        cfg_double_list alpha;
+        long block;
+        long k;
+        int solver;
+        long bins;
+        int save_matrix;
+        long grid_rows, grid_cols;
+        long block_size;
+        long groups;
+    } covar;
+    struct {
+        int method;
+        double jitter;
+        long n_samples;
+    } clone;
 } cfg_t;
 
 /* One schema entry. `def` NULL means required. For lists, min/max bound every element and
@@ -185,6 +207,9 @@ void cfg_load_bcast(const char *path, const char *const *sets, int n_set, cfg_re
 void cfg_print(const cfg_resolved *c, FILE *f, int with_origin);
 /* The value of entry i formatted as text (for HDF5 attributes). */
 void cfg_format_value(const cfg_t *v, int i, char *buf, size_t len);
+/* Where key i was set, for messages: "file:line", the command line, or the config file when the
+ * value is the default. */
+const char *cfg_where(const cfg_resolved *c, int i);
 /* Index of "section.key" in the schema, -1 when absent. */
 int cfg_find(const char *section, const char *key);
 /* Name number `idx` of an enum entry i ("rademacher" for mcm.nu_law, 0); "?" when out of range. */

@@ -40,6 +40,8 @@ int cmd_analyze(const cmd_opts *o);
 int cmd_theory(const cmd_opts *o, const cfg_resolved *c);
 /* Projection statistics of MCM samples per task. */
 int cmd_stats(const cmd_opts *o, const cfg_resolved *c);
+/* Covariance spectra, PCA recovery and clones on ScaLAPACK grids (MCM or user data). */
+int cmd_covar(const cmd_opts *o, const cfg_resolved *c);
 /* n samples of x0 and x_t with their latents, for inspection and external tools. */
 int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
 

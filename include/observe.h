@@ -6,7 +6,12 @@
  *
  * The evaluation set is drawn once per task: data samples at indices 2^62 + i of the task's
  * streams (disjoint from any training index), clones from RNG_EVAL at index i, all noised with
- * the same xi, so clone and data losses differ only through the data. */
+ * the same xi, so clone and data losses differ only through the data.
+ *
+ * With a user data set (engine_data) the data samples are the held-out rows (sample i is test
+ * row i mod n_test), the clones those of the training rows' mean and covariance (clone.h), the
+ * MMSE and excess are NaN, and the overlaps and errors along u, v are NaN unless spikes were
+ * given (data.spikes). */
 #ifndef MCMSIM_OBSERVE_H
 #define MCMSIM_OBSERVE_H
 
@@ -62,6 +67,7 @@ typedef struct {
     double alpha, sigma, mmse; /* evaluation time; exact MMSE per dimension (NaN if none) */
     double *x0[3], *xt[3];     /* evaluation sets: data, Gaussian clone, mean clone */
     double *out;               /* [OBS_EVAL_CHUNK][d] */
+    double *zero;              /* [d] zeros: the projection direction when a spike is absent */
 } observer;
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */

@@ -26,6 +26,7 @@ typedef enum {
     RNG_TIME = 7,    /* diffusion times drawn per step */
     RNG_EVAL = 8,    /* evaluation sets */
     RNG_BOOT = 9,    /* bootstrap resampling */
+    RNG_ROWS = 10,   /* training rows drawn from a user data set */
     RNG_TEST = 100,  /* unit tests */
 } rng_purpose;
 

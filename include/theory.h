@@ -87,4 +87,11 @@ int theory_ode(const act_fn *a, const mcm_params *p, double alpha, double sigma,
                double delta, double lr_power, int d, double m0, int n, const double *tau,
                double *m);
 
+/* PCA of a spiked covariance I + beta u u^T from n = alpha d samples, d -> infinity (Baik, Ben
+ * Arous and Peche 2005; Paul 2007), gamma = 1 / alpha. Above the transition alpha > 1 / beta^2:
+ * top eigenvalue (1 + beta)(1 + gamma / beta), squared overlap of the top eigenvector with u
+ * (1 - gamma / beta^2) / (1 + gamma / beta). At and below it: the bulk edge (1 + sqrt gamma)^2
+ * and overlap 0. *edge is the Marchenko-Pastur upper edge (1 + sqrt gamma)^2 in both cases. */
+void theory_bbp(double alpha, double beta, double *lambda_top, double *overlap2, double *edge);
+
 #endif

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Plots of `mcmsim run` output.
+"""Plots of `mcmsim run` and `mcmsim covar` output.
 
 usage: /usr/bin/python3 postprocess/plot.py overlaps OUTPUT.h5 [-o PLOT.png]
        /usr/bin/python3 postprocess/plot.py scaling OUTPUT.h5 [-o PLOT.png]
+       /usr/bin/python3 postprocess/plot.py pca COVAR.h5 [-o PLOT.png]
 
 overlaps: per dimension, the median and the 10-90 % band over replicas of max |m_u| (and
           max |m_v|) against tau = steps / d, with the d -> infinity overlap ODE of /theory
@@ -10,6 +11,9 @@ overlaps: per dimension, the median and the 10-90 % band over replicas of max |m
 scaling:  log-log n*(d) (Kaplan-Meier median with its bootstrap interval) per watched overlap
           and threshold, the fitted line with its exponent and interval, and the theory slope;
           prints the table of /scaling.
+pca:      (covar output) (v1.u)^2 and the top eigenvalue against alpha = n / d per dimension
+          (mean and standard error over replicas) with the BBP predictions and the
+          Marchenko-Pastur edge; prints the table.
 """
 import argparse
 import warnings
@@ -140,13 +144,71 @@ def plot_scaling(f, out):
     fig.savefig(out, dpi=90)
 
 
+def pca_points(f):
+    c = f["covar"]
+    a, d = c["alpha"][()], c["d"][()]
+    cols = ("overlap2_u", "lambda_max", "bbp_overlap2", "bbp_lambda", "mp_edge")
+    v = {k: c[k][()] for k in cols}
+    rows = []
+    for dd in sorted(set(d)):
+        for al in sorted(set(a[d == dd])):
+            m = (d == dd) & (a == al)
+            r = m.sum()
+            se = lambda x: x[m].std(ddof=1) / np.sqrt(r) if r > 1 else np.nan
+            rows.append((dd, al, r, v["overlap2_u"][m].mean(), se(v["overlap2_u"]),
+                         v["bbp_overlap2"][m][0], v["lambda_max"][m].mean(), se(v["lambda_max"]),
+                         v["bbp_lambda"][m][0], v["mp_edge"][m][0]))
+    return np.array(rows, dtype=float)
+
+
+def pca_table(f):
+    out = ["%6s %8s %4s %16s %8s %16s %8s %8s" % ("d", "alpha", "reps", "(v1.u)^2 +- SE",
+                                                   "BBP", "lambda_max +- SE", "BBP", "MP edge")]
+    for r in pca_points(f):
+        out.append("%6d %8.3g %4d %8.4f +- %.4f %8.4f %8.4f +- %.4f %8.4f %8.4f" % tuple(r))
+    return "\n".join(out)
+
+
+def plot_pca(f, out):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    p = pca_points(f)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    for dd in sorted(set(p[:, 0])):
+        q = p[p[:, 0] == dd]
+        axes[0].errorbar(q[:, 1], q[:, 3], yerr=q[:, 4], marker="o", ls="", label="d = %d" % dd)
+        axes[1].errorbar(q[:, 1], q[:, 6], yerr=q[:, 7], marker="o", ls="", label="d = %d" % dd)
+    q = p[np.argsort(p[:, 1])]
+    axes[0].plot(q[:, 1], q[:, 5], "k-", label="BBP (d -> inf)")
+    axes[1].plot(q[:, 1], q[:, 8], "k-", label="BBP top eigenvalue")
+    axes[1].plot(q[:, 1], q[:, 9], "k:", label="Marchenko-Pastur edge")
+    axes[0].set_ylabel("(v1 . u)^2")
+    axes[1].set_ylabel("largest eigenvalue")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("alpha = n / d")
+        ax.legend()
+    beta = text(f["config"].attrs["mcm.beta_u"])
+    fig.suptitle("PCA spike recovery, beta_u = %s (transition at alpha = 1/beta_u^2)" % beta)
+    fig.savefig(out, dpi=90)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("overlaps", "scaling"))
+    ap.add_argument("what", choices=("overlaps", "scaling", "pca"))
     ap.add_argument("file")
     ap.add_argument("-o", "--output", help="PNG to write")
     a = ap.parse_args(argv)
     f = open_complete(a.file)
+    if a.what == "pca":
+        if "covar/overlap2_u" not in f:
+            sys.exit("%s: no /covar (not written by 'mcmsim covar')" % a.file)
+        print(pca_table(f))
+        if a.output:
+            plot_pca(f, a.output)
+            print("wrote", a.output)
+        return
     if "series" not in f:
         sys.exit("%s: no /series (not written by 'mcmsim run')" % a.file)
     if a.what == "overlaps":

@@ -251,7 +251,8 @@ void analysis_write(h5out_file *f, const cfg_t *c, const task_list *tl, const an
         an_compute(c, tl, in, &t);
         an_write_scaling(f, c, &t, in);
     }
-    an_write_theory(f, c, tl, in, t.ncombo);
+    /* The theory is that of the MCM: a user data set has no beta_u, beta_v, no latents. */
+    if (strcmp(c->data.file, "none") == 0) an_write_theory(f, c, tl, in, t.ncombo);
     free(t.q);
     free(t.ntask);
     free(t.fit);

@@ -273,6 +273,59 @@ const cfg_entry cfg_schema[] = {
      .units = "", .help = "directory of the checkpoints and their index"},
     {FIELD(checkpoint, keep), .type = CFG_INT, .def = "2", .min = 1, .max = 60,
      .restart = CFG_CHANGEABLE, .units = "files", .help = "checkpoints kept (the newest)"},
+    /* [data] */
+    {FIELD(data, file), .type = CFG_STRING, .def = "none", .restart = CFG_FIXED, .units = "",
+     .help = "HDF5 file of a user dataset (N x d); none: data are drawn from the MCM"},
+    {FIELD(data, dataset), .type = CFG_STRING, .def = "x", .restart = CFG_FIXED, .units = "",
+     .help = "path of the N x d float or double dataset inside data.file"},
+    {FIELD(data, spikes), .type = CFG_STRING, .def = "none", .restart = CFG_FIXED, .units = "",
+     .help = "group of data.file with unit vectors m, u, v (length d) for the overlaps; none: "
+             "overlaps are NaN"},
+    {FIELD(data, test_fraction), .type = CFG_DOUBLE, .def = "0.2", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "run: the last fraction of the rows, held out for the test losses (0: test on the "
+             "training rows)"},
+
+    /* [covar] */
+    {FIELD(covar, alpha), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e9,
+     .flags = CFG_OPEN_MIN | CFG_NONE_OK, .restart = CFG_FIXED, .units = "samples/d",
+     .help = "sample sizes n = ceil(alpha d), one task each (MCM: required; data.file: the first "
+             "n rows, none: all rows)"},
+    {FIELD(covar, block), .type = CFG_INT, .def = "512", .min = 1, .max = 1e7, .restart = CFG_FIXED,
+     .units = "samples", .help = "samples per streamed block of the covariance accumulation"},
+    {FIELD(covar, k), .type = CFG_INT, .def = "4", .min = 1, .max = 1048575, .restart = CFG_FIXED,
+     .units = "vectors", .help = "top eigenvectors kept per task (their overlaps with m, u, v)"},
+    {FIELD(covar, solver), .type = CFG_ENUM, .def = "pdsyevd", .enums = "pdsyevd|pdsyevr",
+     .restart = CFG_CHANGEABLE, .units = "",
+     .help = "ScaLAPACK eigensolver: pdsyevd (all vectors) or pdsyevr (all values, top k vectors)"},
+    {FIELD(covar, bins), .type = CFG_INT, .def = "100", .min = 2, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "bins", .help = "bins of the spectrum histogram per task"},
+    {FIELD(covar, save_matrix), .type = CFG_BOOL, .def = "false", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "write every task's d x d covariance (needs covar.groups = 1)"},
+    {FIELD(covar, grid_rows), .type = CFG_INT, .def = "0", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "ranks",
+     .help = "process-grid rows per group (0 with grid_cols = 0: near-square)"},
+    {FIELD(covar, grid_cols), .type = CFG_INT, .def = "0", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "ranks",
+     .help = "process-grid columns per group (rows x cols = ranks per group)"},
+    {FIELD(covar, block_size), .type = CFG_INT, .def = "64", .min = 1, .max = 4096,
+     .restart = CFG_CHANGEABLE, .units = "rows",
+     .help = "ScaLAPACK block-cyclic block size (square blocks)"},
+    {FIELD(covar, groups), .type = CFG_INT, .def = "1", .min = 1, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "groups",
+     .help = "rank groups running tasks side by side, each on its own grid (ranks % groups = 0)"},
+
+    /* [clone] */
+    {FIELD(clone, method), .type = CFG_ENUM, .def = "auto", .enums = "auto|cholesky|eigen",
+     .restart = CFG_FIXED, .units = "",
+     .help = "Gaussian-clone factor: Cholesky (pdpotrf), eigendecomposition, or auto (Cholesky, "
+             "eigen when not positive definite)"},
+    {FIELD(clone, jitter), .type = CFG_DOUBLE, .def = "1e-10", .min = 0, .max = 1,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "diagonal jitter added before the Cholesky factorisation, relative to tr(Cov)/d"},
+    {FIELD(clone, n_samples), .type = CFG_INT, .def = "0", .min = 0, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "samples",
+     .help = "covar: Gaussian- and mean-clone samples written per task (0: none)"},
 };
 const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
 
@@ -327,7 +380,7 @@ void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_
 }
 
 /* Where key i came from, as an error-message prefix: "FILE:LINE", "command line" or "FILE". */
-static const char *where(const cfg_resolved *c, int i)
+const char *cfg_where(const cfg_resolved *c, int i)
 {
     return strcmp(c->origin[i], "default") == 0 ? c->file : c->origin[i];
 }
@@ -431,7 +484,7 @@ static void check_coupling(const cfg_resolved *c, const unsigned char *ok, cfg_e
                   "%s: key 'mcm.coupling': coupling '%s' defines nu from lambda, which needs "
                   "mcm.nu_law = rademacher (got '%s' from %s), expected coupling = independent "
                   "or nu_law = rademacher",
-                  where(c, ic), cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
+                  cfg_where(c, ic), cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
                   cfg_enum_name(in, c->v.mcm.nu_law, nb, sizeof nb), c->origin[in]);
 }
 
@@ -447,12 +500,12 @@ static void check_diffusion(const cfg_resolved *c, const unsigned char *ok, cfg_
         cfg_error_add(err,
                       "%s: key 'diffusion.beta_max': %s is below diffusion.beta_min = %s "
                       "(from %s), expected beta_max >= beta_min",
-                      where(c, ihi), hi, lo, c->origin[ilo]);
+                      cfg_where(c, ihi), hi, lo, c->origin[ilo]);
     if (ok[is] && ok[it] && c->v.diffusion.schedule == DIFF_DDPM && c->v.diffusion.t > 1)
         cfg_error_add(err,
                       "%s: key 'diffusion.t': %s lies outside the ddpm time interval "
                       "(schedule from %s), expected t in [0, 1] with schedule = ddpm",
-                      where(c, it), t, c->origin[is]);
+                      cfg_where(c, it), t, c->origin[is]);
 }
 
 static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
@@ -466,7 +519,7 @@ static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_error
                 cfg_error_add(err,
                               "%s: key 'mcm.d': value %ld appears twice (elements %d and %d), "
                               "expected distinct dimensions",
-                              where(c, id), d->v[a], b + 1, a + 1);
+                              cfg_where(c, id), d->v[a], b + 1, a + 1);
                 return;
             }
 }
@@ -480,7 +533,7 @@ static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_error
         cfg_error_add(err,
                       "%s: key 'sample.task': %ld is not a task index (%d dimension(s) x %ld "
                       "seed(s) = %ld tasks), expected 0 <= task <= %ld",
-                      where(c, it), c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks,
+                      cfg_where(c, it), c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks,
                       n_tasks - 1);
 }
 
@@ -507,21 +560,39 @@ static void check_train(const cfg_resolved *c, const unsigned char *ok, cfg_erro
         cfg_error_add(err,
                       "%s: key 'train.times': 'list' needs times in train.t_list (got none), "
                       "expected train.t_list = t1, t2, ...",
-                      where(c, itimes));
+                      cfg_where(c, itimes));
     if (ok[ilo] && ok[ihi] && v->train.t_max < v->train.t_min)
         cfg_error_add(err,
                       "%s: key 'train.t_max': below train.t_min (from %s), expected "
                       "t_max >= t_min",
-                      where(c, ihi), c->origin[ilo]);
+                      cfg_where(c, ihi), c->origin[ilo]);
     if (ok[iloss] && v->train.loss != 0 && !(train_t_min(v) > 0))
         cfg_error_add(err,
                       "%s: key 'train.loss': the eps and score losses divide by sigma_t, which "
                       "vanishes at t = 0, expected every training time > 0 or loss = x0",
-                      where(c, iloss));
+                      cfg_where(c, iloss));
+}
+
+static void check_covar(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ir = cfg_find("covar", "grid_rows"), ic = cfg_find("covar", "grid_cols");
+    int is = cfg_find("covar", "save_matrix"), ig = cfg_find("covar", "groups");
+    const cfg_t *v = &c->v;
+    if (ok[ir] && ok[ic] && (v->covar.grid_rows == 0) != (v->covar.grid_cols == 0))
+        cfg_error_add(err,
+                      "%s: key 'covar.grid_rows': %ld rows with covar.grid_cols = %ld (from %s), "
+                      "expected both 0 (near-square grid) or both positive",
+                      cfg_where(c, ir), v->covar.grid_rows, v->covar.grid_cols, c->origin[ic]);
+    if (ok[is] && ok[ig] && v->covar.save_matrix && v->covar.groups != 1)
+        cfg_error_add(err,
+                      "%s: key 'covar.save_matrix': matrices are written by the whole job, but "
+                      "covar.groups = %ld (from %s), expected covar.groups = 1 with save_matrix",
+                      cfg_where(c, is), v->covar.groups, c->origin[ig]);
 }
 
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_covar(c, ok, err);
     check_train(c, ok, err);
     check_coupling(c, ok, err);
     check_diffusion(c, ok, err);

@@ -5,9 +5,11 @@
 
 #include "analysis.h"
 #include "ckpt.h"
+#include "dataset.h"
 #include "engine.h"
 #include "log.h"
 #include "observe.h"
+#include "run_data.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +50,7 @@ static void run_status_line(run_status *st, long local_steps)
 /* The state every rank carries through the run, for checkpoints. */
 typedef struct {
     const cfg_resolved *cr;
+    const engine_data *ud; /* user data set, NULL: MCM data */
     task_sched *sched;
     run_status *st;
     ckpt_ctl *ctl;
@@ -124,7 +127,7 @@ static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record 
     task_apply(t, &c);
     double t0 = MPI_Wtime();
     engine e;
-    engine_init(&e, &c, t->d, t->id, OBS_EVAL_CHUNK);
+    engine_init(&e, &c, t->d, t->id, OBS_EVAL_CHUNK, x->ud);
     observe_init(&rec->obs, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
     rec->k = t->index;
     rec->batch = e.B;
@@ -139,11 +142,13 @@ static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record 
         left = observe_crossing(&rec->obs, &e, 1);
     }
     int stop = 0;
-    while (!stop && e.step < e.steps && !(c.scaling.early_stop && left == 0)) {
+    /* With nothing to watch (a linear model has no rows) there is nothing to stop early on. */
+    int early = c.scaling.early_stop && rec->obs.cr.n > 0 && rec->obs.cr.nthr > 0;
+    while (!stop && e.step < e.steps && !(early && left == 0)) {
         engine_step(&e);
         int seen = observe_maybe(&rec->obs, &e);
         left = observe_crossing(&rec->obs, &e, 0);
-        if (left == 0 && c.scaling.early_stop && !seen && e.step < e.steps)
+        if (left == 0 && early && !seen && e.step < e.steps)
             observe_now(&rec->obs, &e); /* the last observation of a task stopped early */
         if ((e.step & 1023) == 0) run_status_line(x->st, e.step);
         if ((e.step & 63) == 0) {
@@ -327,10 +332,12 @@ static void run_print_summary(const task_list *tl, const double *fin)
              "per dimension; excess over the MMSE; Gaussian-clone loss minus data loss)\n");
 }
 
-static void run_dry(const cfg_resolved *cr, const task_list *tl)
+static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
 {
     const cfg_t *c = &cr->v;
     double steps = 0, np = 0, mem = 0;
+    /* A user data set: every row and the clone factor (and its ScaLAPACK work) on every rank. */
+    double dd = c->mcm.d.v[0], data = n_rows ? 8.0 * ((double)n_rows * dd + 3 * dd * dd) : 0;
     for (int k = 0; k < tl->n; k++) {
         model_spec s = engine_model_spec(c, tl->t[k].d, 1);
         double p = (double)model_count(&s), d = tl->t[k].d;
@@ -338,6 +345,7 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl)
         np = fmax(np, p);
         mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
     }
+    mem += data;
     double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
     char what[160];
     snprintf(what, sizeof what, "training, %d tasks, %.3g steps in all, up to %.3g parameters",
@@ -447,12 +455,18 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
     task_list tl;
+    int user = dataset_configured(c);
+    if (user) run_data_check_cfg(cr);
     task_list_from_cfg(&tl, c);
     if (o->dry_run) {
-        run_dry(cr, &tl);
+        run_dry(cr, &tl, user ? run_data_validate(cr) : 0);
         task_list_free(&tl);
         return LOG_EXIT_OK;
     }
+    /* A user data set is validated, read and cloned before the output exists (no partial
+     * file on a bad data set); a restart reads it again, like the configuration. */
+    run_data rd;
+    if (user) run_data_load(&rd, cr);
     ckpt_install_signals();
     ckpt_ctl ctl;
     run_ctl_init(&ctl, o, cr);
@@ -469,7 +483,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);
     const double **active = LOG_CALLOC((size_t)tl.n, sizeof(double *));
     run_record *rec = LOG_CALLOC((size_t)tl.n, sizeof(run_record));
-    run_ctx x = {.cr = cr, .st = &st, .ctl = &ctl, .rec = rec};
+    run_ctx x = {.cr = cr, .ud = user ? &rd.ed : NULL, .st = &st, .ctl = &ctl, .rec = rec};
     x.nrec = run_restore(&set, &tl, skip, active, cost, rec);
     task_sched sch;
     task_sched_init(&sch, tl.n, cost, skip);
@@ -487,6 +501,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
         log_info("stopped with checkpoint %ld; continue with --restart (exit 3)\n", ctl.seq);
     } else {
         run_finish(&f, c, &tl, rec, nrec);
+        if (user) run_data_write(&f, &rd, cr);
         run_write_timing(&f, &ctl, MPI_Wtime() - ctl.t0);
         h5out_finish(&f);
         if (log_rank() == 0) remove("CONTINUE");
@@ -497,5 +512,6 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     free(rec), free(cost), free(skip), free(active);
     ckpt_set_free(&set);
     task_list_free(&tl);
+    if (user) run_data_free(&rd);
     return stopped ? LOG_EXIT_CHECKPOINT : LOG_EXIT_OK;
 }

@@ -87,7 +87,8 @@ static optim_spec engine_optim_spec(const cfg_t *c, int d, long steps)
     return o;
 }
 
-void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch)
+void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch,
+                 const engine_data *ud)
 {
     memset(e, 0, sizeof *e);
     e->c = c;
@@ -100,8 +101,15 @@ void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch
     e->loss = (loss_kind)c->train.loss;
     e->steps = engine_steps(c, d);
     e->n_train = engine_n_train(c, d);
-    mcm_params p = engine_mcm_params(c, d);
-    mcm_init(&e->data, &p, e->seed, task);
+    e->ud = ud;
+    if (ud) {
+        if (ud->d != d) LOG_DIE("user data set has d = %d, task has d = %d", ud->d, d);
+        e->spk[0] = ud->m, e->spk[1] = ud->u, e->spk[2] = ud->v;
+    } else {
+        mcm_params p = engine_mcm_params(c, d);
+        mcm_init(&e->data, &p, e->seed, task);
+        e->spk[0] = e->data.m, e->spk[1] = e->data.u, e->spk[2] = e->data.v;
+    }
     int bmax = e->B > eval_batch ? e->B : eval_batch;
     model_spec ms = engine_model_spec(c, d, bmax);
     e->fixed_skip =
@@ -144,6 +152,28 @@ static double engine_time(const engine *e, uint64_t i)
     return c->train.t_min + u * (c->train.t_max - c->train.t_min);
 }
 
+long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g)
+{
+    uint32_t w[4];
+    rng_stream s = rng_stream_make(seed, task, RNG_ROWS);
+    rng_raw4(&s, g, 0, w);
+    /* u in (0, 1) on a 2^-53 grid: the bias of floor(u n) is below n 2^-53, nil for any data
+     * set that fits in memory. */
+    long r = (long)(rng_u53(w[0], w[1]) * (double)n_train);
+    return r < n_train ? r : n_train - 1;
+}
+
+/* x0 of sample g: a training row of the user data set, or MCM sample ix. */
+static void engine_x0(const engine *e, uint64_t g, uint64_t ix, double *x0)
+{
+    if (!e->ud) {
+        mcm_sample(&e->data, e->seed, e->task, ix, x0, NULL, NULL, NULL);
+        return;
+    }
+    long r = engine_row(e->seed, e->task, e->ud->n_train, g);
+    memcpy(x0, &e->ud->rows[(size_t)r * (size_t)e->d], (size_t)e->d * sizeof(double));
+}
+
 static void engine_batch(engine *e)
 {
     const cfg_t *c = e->c;
@@ -159,7 +189,7 @@ static void engine_batch(engine *e)
          * loss is reported per dimension (engine_step divides by d). */
         e->w[b] = loss_weight(e->loss, e->alpha[b], e->sigma[b]) *
                   (c->train.t_weight == 1 ? e->sigma[b] * e->sigma[b] : 1.0) * (double)d;
-        mcm_sample(&e->data, e->seed, e->task, ix, &e->x0[b * d], NULL, NULL, NULL);
+        engine_x0(e, g, ix, &e->x0[b * d]);
         diff_forward(e->alpha[b], e->sigma[b], e->seed, e->task, in, d, &e->x0[b * d],
                      &e->xt[b * d]);
     }

@@ -17,6 +17,7 @@ static const char *const main_usage =
     "                         [--dry-run] [--print-config] [--quiet]\n"
     "       mcmsim stats CONFIG [same options]\n"
     "       mcmsim sample CONFIG [same options]\n"
+    "       mcmsim covar CONFIG [same options]\n"
     "       mcmsim theory CONFIG [--set section.key=value]...\n"
     "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
     "       mcmsim --help | --version\n"
@@ -26,6 +27,8 @@ static const char *const main_usage =
     "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
     "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
     "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
+    "  covar    per task (d x sweep x replica x covar.alpha), the sample covariance on a\n"
+    "           ScaLAPACK grid: spectrum, top eigenvectors vs m, u, v, BBP, clone samples\n"
     "  sample   write sample.n samples x0, x_t and their latents for task sample.task\n"
     "\n"
     "  --set section.key=value  override a configuration key (repeatable, logged)\n"
@@ -70,7 +73,7 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    const char *known[] = {"run", "stats", "sample", "theory", "analyze"};
+    const char *known[] = {"run", "stats", "sample", "theory", "analyze", "covar"};
     int ok = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok |= !strcmp(o->command, known[i]);
@@ -153,6 +156,8 @@ int main(int argc, char **argv)
         rc = cmd_run(&o, &cfg);
     } else if (!strcmp(o.command, "theory")) {
         rc = cmd_theory(&o, &cfg);
+    } else if (!strcmp(o.command, "covar")) {
+        rc = cmd_covar(&o, &cfg);
     } else if (!strcmp(o.command, "stats")) {
         rc = cmd_stats(&o, &cfg);
     } else {

@@ -48,6 +48,25 @@ int observe_schedule(long steps, int n_obs, long *at)
     return n;
 }
 
+/* Clean evaluation samples i of the data, Gaussian clone and mean clone: MCM sample
+ * OBS_EVAL_BASE + i and the MCM's analytic clones, or, with a user data set, held-out row
+ * i mod n_test and the clones of the training rows. Clones come from RNG_EVAL at index i. */
+static void observe_eval_x0(const engine *e, int i, double *x_data, double *x_gauss, double *x_mean)
+{
+    const engine_data *ud = e->ud;
+    if (!ud) {
+        mcm_sample(&e->data, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i, x_data, NULL, NULL,
+                   NULL);
+        bayes_clone_sample(&e->data, CLONE_GAUSS, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_gauss);
+        bayes_clone_sample(&e->data, CLONE_MEAN, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_mean);
+        return;
+    }
+    size_t d = (size_t)e->d;
+    memcpy(x_data, &ud->test[(size_t)(i % ud->n_test) * d], d * sizeof(double));
+    clone_sample(ud->clone, CLONE_GAUSS, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_gauss);
+    clone_sample(ud->clone, CLONE_MEAN, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_mean);
+}
+
 static void observe_eval_set(observer *o, engine *e, int n_eval)
 {
     size_t nd = (size_t)n_eval * (size_t)o->d;
@@ -57,12 +76,7 @@ static void observe_eval_set(observer *o, engine *e, int n_eval)
     }
     for (int i = 0; i < n_eval; i++) {
         size_t off = (size_t)i * (size_t)o->d;
-        mcm_sample(&e->data, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i, o->x0[0] + off, NULL,
-                   NULL, NULL);
-        bayes_clone_sample(&e->data, CLONE_GAUSS, e->seed, e->task, RNG_EVAL, (uint64_t)i,
-                           o->x0[1] + off);
-        bayes_clone_sample(&e->data, CLONE_MEAN, e->seed, e->task, RNG_EVAL, (uint64_t)i,
-                           o->x0[2] + off);
+        observe_eval_x0(e, i, o->x0[0] + off, o->x0[1] + off, o->x0[2] + off);
         for (int s = 0; s < 3; s++)
             diff_forward(o->alpha, o->sigma, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i,
                          (size_t)o->d, o->x0[s] + off, o->xt[s] + off);
@@ -89,9 +103,11 @@ void observe_init(observer *o, engine *e, int n_obs, int n_eval)
     for (size_t i = 0; i < (size_t)n_obs * nr * 3; i++)
         o->overlap[i] = NAN;
     diff_coeffs(&e->sch, e->c->diffusion.t, &o->alpha, &o->sigma);
-    bayes_t b;
-    o->mmse = bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
+    bayes_t b; /* a user data set has no closed-form MMSE */
+    o->mmse =
+        !e->ud && bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
     o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
+    o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
     observe_eval_set(o, e, n_eval);
     observe_crossing_init(&o->cr, e);
 }
@@ -105,6 +121,7 @@ void observe_free(observer *o)
     free(o->overlap);
     free(o->norm);
     free(o->out);
+    free(o->zero);
     free(o->cr.first);
 }
 
@@ -113,6 +130,10 @@ static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev
 {
     size_t d = (size_t)o->d;
     double sum = 0, su = 0, sv = 0;
+    /* Without spikes (user data) the errors along u and v are NaN; projecting on a zero vector
+     * keeps one loop, so the MCM path computes exactly what it always did. */
+    const double *u = e->spk[OBS_U] ? e->spk[OBS_U] : o->zero;
+    const double *v = e->spk[OBS_V] ? e->spk[OBS_V] : o->zero;
     for (int i0 = 0; i0 < o->n_eval; i0 += OBS_EVAL_CHUNK) {
         int n = o->n_eval - i0 < OBS_EVAL_CHUNK ? o->n_eval - i0 : OBS_EVAL_CHUNK;
         engine_denoise(e, n, o->xt[s] + (size_t)i0 * d, o->alpha, o->out);
@@ -122,29 +143,32 @@ static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev
             for (size_t k = 0; k < d; k++) {
                 double r = x[k] - y[k];
                 sum += r * r;
-                pu += r * e->data.u[k];
-                pv += r * e->data.v[k];
+                pu += r * u[k];
+                pv += r * v[k];
             }
             su += pu * pu, sv += pv * pv;
         }
     }
-    if (eu) *eu = su / o->n_eval, *ev = sv / o->n_eval;
+    if (eu) *eu = e->spk[OBS_U] ? su / o->n_eval : NAN;
+    if (ev) *ev = e->spk[OBS_V] ? sv / o->n_eval : NAN;
     return sum / ((double)o->n_eval * (double)d);
 }
 
 /* Overlaps of every row (into ov[row][3] and norm[row] when given) and their maxima and the
- * subspace overlap into sc[OBS_MAX_M .. OBS_SUBSPACE]. */
+ * subspace overlap into sc[OBS_MAX_M .. OBS_SUBSPACE]. Without spikes (user data without
+ * data.spikes) only the norms are measured; every overlap is NaN. */
 static void observe_overlaps(int n_rows, const engine *e, double *ov_rows, double *norms,
                              double *sc)
 {
-    int d = e->d;
-    const double *sp[3] = {e->data.m, e->data.u, e->data.v};
+    int d = e->d, have = e->spk[0] && e->spk[1] && e->spk[2];
+    const double *const *sp = e->spk;
     double sub = 0, ov[3];
-    sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = n_rows ? 0.0 : NAN;
+    sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = n_rows && have ? 0.0 : NAN;
     for (int k = 0; k < n_rows; k++) {
         const double *w = model_row(&e->net, k);
         double nrm = sqrt(mcm_dot(w, w, d));
         if (norms) norms[k] = nrm;
+        if (!have) continue; /* ov_rows keeps its NaN initialisation */
         for (int j = 0; j < 3; j++) {
             ov[j] = nrm > 0 ? mcm_dot(w, sp[j], d) / nrm : 0.0;
             sc[OBS_MAX_M + j] = fmax(sc[OBS_MAX_M + j], fabs(ov[j]));
@@ -152,7 +176,7 @@ static void observe_overlaps(int n_rows, const engine *e, double *ov_rows, doubl
         }
         sub += ov[OBS_U] * ov[OBS_U] + ov[OBS_V] * ov[OBS_V];
     }
-    sc[OBS_SUBSPACE] = n_rows ? sub / n_rows : NAN;
+    sc[OBS_SUBSPACE] = n_rows && have ? sub / n_rows : NAN;
 }
 
 const char *observe_watch_name(int which)

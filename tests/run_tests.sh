@@ -37,10 +37,15 @@ source tests/cli/test_bad_configs.sh
 if [ "$MODE" != "--asan" ]; then
     echo "== MPI tests (1, 2, 4 ranks) =="
     source tests/mpi/test_mpi.sh
+    source tests/mpi/test_dmat.sh
     echo "== scaling studies, analysis, theory =="
     source tests/cli/test_scaling.sh
+    echo "== covariance engine (ScaLAPACK) =="
+    source tests/cli/test_covar.sh
     echo "== checkpoint/restart =="
     source tests/cli/test_ckpt.sh
+    echo "== user data sets and clones =="
+    source tests/cli/test_userdata.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi

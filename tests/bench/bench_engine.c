@@ -39,7 +39,7 @@ static void bench(const char *label, const char *ini, int d, long steps)
         cfg_t c = cr.v;
         c.train.steps_alpha = (double)steps / d;
         c.train.steps_power = 1;
-        engine_init(&e, &c, d, 1, OBS_EVAL_CHUNK);
+        engine_init(&e, &c, d, 1, OBS_EVAL_CHUNK, NULL);
         observe_init(&o, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
         double t0 = now();
         while (e.step < e.steps) {

@@ -33,5 +33,11 @@ for variant in \
     check "train:$name" "$BIN" run "$TRAIN" -o "$WORK/v_$name.h5" $small $args
     check "train:$name-complete" $H5C complete "$WORK/v_$name.h5"
 done
+# A model with nothing to watch (linear: no rows) must not stop early at step 0.
+check train:linear-runs-full-budget $PY -c "
+import h5py
+f = h5py.File('$WORK/v_linear.h5')
+steps, budget = f['summary/steps'][0], 3 * 12
+assert steps == budget, 'linear model took %d steps, expected the budget %d' % (steps, budget)"
 cli_expect_rc train:status-line 0 "status: " "$BIN" run "$TRAIN" -o "$WORK/status.h5" --set observe.status_every=1e-6 --set mcm.d=100 --set run.n_seeds=1 --set scaling.early_stop=false
 check train:quiet-silences-status bash -c "! '$BIN' run '$TRAIN' -o '$WORK/status_q.h5' --quiet --set observe.status_every=1e-6 --set mcm.d=100 --set run.n_seeds=1 | grep -q status"

@@ -27,3 +27,14 @@ mpirun_n() {
     timeout -k 10 "$MPI_TIMEOUT" mpirun -np "$np" --oversubscribe "$@"
 }
 summary_line() { echo "$PASSED passed, $FAILED failed"; }
+# check_usage NAME FRAGMENT OUTFILE CMD...: CMD exits 2, prints FRAGMENT, leaves no OUTFILE
+# (nor OUTFILE.partial).
+check_usage() {
+    local name=$1 frag=$2 outf=$3; shift 3
+    local msg rc
+    msg=$("$@" 2>&1); rc=$?
+    if [ "$rc" -ne 2 ]; then fail "$name" "exit $rc, expected 2"; echo "$msg" | tail -n 5 | sed 's/^/    /'
+    elif ! grep -qF -- "$frag" <<< "$msg"; then fail "$name" "output lacks '$frag'"; echo "$msg" | tail -n 5 | sed 's/^/    /'
+    elif [ -e "$outf" ] || [ -e "$outf.partial" ]; then fail "$name" "output file left behind"
+    else pass "$name"; fi
+}

@@ -124,9 +124,9 @@ static void test_engine_determinism(void **st)
     (void)st;
     cfg_t c = base_cfg();
     engine a, b, o;
-    engine_init(&a, &c, 16, 7, 8);
-    engine_init(&b, &c, 16, 7, 8);
-    engine_init(&o, &c, 16, 8, 8);
+    engine_init(&a, &c, 16, 7, 8, NULL);
+    engine_init(&b, &c, 16, 7, 8, NULL);
+    engine_init(&o, &c, 16, 8, 8, NULL);
     for (int s = 0; s < 50; s++)
         engine_step(&a), engine_step(&b), engine_step(&o);
     assert_memory_equal(a.net.theta, b.net.theta, a.net.np * sizeof(double));
@@ -144,7 +144,7 @@ static void test_finite_data(void **st)
     c.train.n_train_power = 0;
     c.train.noise = 1;
     engine e;
-    engine_init(&e, &c, 16, 7, 8);
+    engine_init(&e, &c, 16, 7, 8, NULL);
     assert_int_equal(e.n_train, 2);
     double x0[2][16], xt[2][16];
     for (int s = 0; s < 6; s++) {
@@ -175,7 +175,7 @@ static void test_crossing_planted(void **st)
     c.scaling.check_every = 7;
     engine e;
     observer o;
-    engine_init(&e, &c, 16, 7, 8);
+    engine_init(&e, &c, 16, 7, 8, NULL);
     observe_init(&o, &e, 10, 4);
     assert_int_equal(o.cr.n, 2);
     assert_int_equal(o.cr.remaining, 6);
