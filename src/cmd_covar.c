@@ -57,9 +57,10 @@ static const char *const cov_sum_units[COV_NSUM] = {
 static const char *const cov_sum_desc[COV_NSUM] = {
     "largest eigenvalue of the sample covariance",
     "squared overlap (v_1 . u)^2 of the top eigenvector with the spike u (NaN without spikes)",
-    "BBP prediction of the top eigenvalue (d -> infinity, Cov = I + beta_u u u^T)",
+    "BBP prediction of the top eigenvalue (d -> infinity) for the population spike beta = l - 1, "
+    "l the top eigenvalue of the exact (u, v) covariance block (beta_u with independent latents)",
     "BBP prediction of (v_1 . u)^2: (1 - 1/(alpha beta^2)) / (1 + 1/(alpha beta)) above "
-    "alpha = 1/beta^2, else 0",
+    "alpha = 1/beta^2, else 0, times (e.u)^2 for the block's top eigenvector e",
     "Marchenko-Pastur upper bulk edge (1 + alpha^-1/2)^2",
     "eigensolver info (0: converged)",
     "wall time of the streamed covariance accumulation (timing, not reproducible)",
@@ -223,10 +224,26 @@ static void cov_clones(const cov_plan *pl, const covar_t *cv, uint64_t id, cov_r
     clone_free(&cl);
 }
 
-static void cov_theory(const cov_plan *pl, const cfg_t *tc, const cov_task *t, cov_result *r)
+/* BBP for the population spike of the MCM: the top eigenpair (l, e) of the exact (u, v) block,
+ * so beta = l - 1 and (v_1.u)^2 -> BBP overlap x (e.u)^2. Independent latents: l = 1 + beta_u,
+ * e = u. Coupled latents tilt e toward v (mcm-model.md §1.5, V5). A labelled mixture also
+ * changes the variance along m, which this does not model: NaN. */
+static void cov_bbp(const mcm_model *mod, double alpha, double *lt, double *o2, double *edge)
 {
-    double lt = NAN, o2 = NAN, edge;
-    theory_bbp(t->alpha, tc->mcm.beta_u, &lt, &o2, &edge);
+    double c[2][2];
+    mcm_cov_uv(&mod->p, c);
+    double h = 0.5 * (c[0][0] - c[1][1]), l = 0.5 * (c[0][0] + c[1][1]) + hypot(h, c[0][1]);
+    double eu = c[0][1], ev = l - c[0][0]; /* (c - l I) e = 0 */
+    double nrm = hypot(eu, ev), cu2 = nrm > 0 ? eu * eu / (nrm * nrm) : (h >= 0 ? 1.0 : 0.0);
+    theory_bbp(alpha, l - 1, lt, o2, edge);
+    *o2 *= cu2;
+    if (mod->p.mixture != MCM_MIX_NONE) *lt = *o2 = NAN;
+}
+
+static void cov_theory(const cov_plan *pl, const mcm_model *mod, const cov_task *t, cov_result *r)
+{
+    double lt, o2, edge;
+    cov_bbp(mod, t->alpha, &lt, &o2, &edge);
     if (pl->have_data) lt = o2 = NAN; /* no spike strength is known for user data */
     r->sum[COV_BBP_L] = lt;
     r->sum[COV_BBP_OV2] = o2;
@@ -276,7 +293,7 @@ static void cov_task_run(cov_plan *pl, int k, const dmat_grid *g, h5out_file *f,
         for (int s = 0; s < 3; s++)
             memcpy(r->spikes + (size_t)s * (size_t)t->d, src[s], (size_t)t->d * sizeof(double));
     }
-    cov_theory(pl, &tc, t, r);
+    cov_theory(pl, &mod, t, r);
     covar_free(&cv);
     mcm_free(&mod);
 }

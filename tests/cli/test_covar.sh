@@ -11,6 +11,11 @@ check covar:pca-bbp-ini-physics $CC bbp "$CV/pca.h5"
 check covar:bbp-16-replicas mpirun_n 2 "$BIN" covar "$ROOT/input/pca_bbp.ini" -o "$CV/bbp.h5" $q \
     --set mcm.d=400 --set run.n_seeds=16 --set covar.alpha=0.25,0.5,3,6,16
 check covar:bbp-16-replicas-physics $CC bbp "$CV/bbp.h5"
+# Coupled latents (nu = sign lambda) tilt the population spike toward v (V5): BBP for the top
+# eigenpair of the exact (u, v) block.
+check covar:bbp-coupled mpirun_n 2 "$BIN" covar "$ROOT/input/pca_bbp.ini" -o "$CV/bbp_c.h5" $q \
+    --set mcm.d=400 --set run.n_seeds=16 --set covar.alpha=0.1,3,16 --set mcm.coupling=sign
+check covar:bbp-coupled-physics $CC bbp "$CV/bbp_c.h5"
 # A wrong spike strength in the theory column must fail the same check (the test can fail).
 check covar:bbp-check-can-fail mpirun_n 2 "$BIN" covar "$ROOT/input/pca_bbp.ini" -o "$CV/bbp_wrong.h5" $q \
     --set mcm.d=400 --set run.n_seeds=8 --set covar.alpha=4,16 --set mcm.beta_u=1.6
