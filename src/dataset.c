@@ -18,65 +18,91 @@ int dataset_configured(const cfg_t *c)
     return strcmp(c->data.file, "none") != 0;
 }
 
+static const char *dataset_class_name(H5T_class_t k)
+{
+    switch (k) {
+    case H5T_INTEGER:
+        return "integer";
+    case H5T_FLOAT:
+        return "floating-point";
+    case H5T_STRING:
+        return "string";
+    case H5T_COMPOUND:
+        return "compound";
+    case H5T_ENUM:
+        return "enum";
+    case H5T_ARRAY:
+        return "array";
+    default:
+        return "non-numeric";
+    }
+}
+
+/* Shape and type of an open dataset: a message when they are not an N x d float array. */
+static void dataset_check_shape(hid_t ds, const char *where, const char *name, const char *fn,
+                                char *msg, long *n, int *d, int *stored32)
+{
+    hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    hsize_t dims[H5S_MAX_RANK] = {0, 0};
+    if (rank > 0) H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5T_class_t k = H5Tget_class(ty);
+    size_t sz = H5Tget_size(ty);
+    if (rank != 2)
+        snprintf(msg, DATASET_MSG,
+                 "%s: key 'data.dataset': '%s' in '%s' has %d dimension(s), expected a 2-D "
+                 "N x d array (one sample per row)",
+                 where, name, fn, rank);
+    else if (k != H5T_FLOAT || sz > 8)
+        snprintf(msg, DATASET_MSG,
+                 "%s: key 'data.dataset': '%s' in '%s' is not a float or double array (%s, %zu "
+                 "bytes), expected 32- or 64-bit floating point",
+                 where, name, fn, dataset_class_name(k), sz);
+    else if (dims[0] < 2 || dims[1] < 3 || dims[1] > 1048575)
+        snprintf(msg, DATASET_MSG,
+                 "%s: key 'data.dataset': '%s' in '%s' is %llu x %llu, expected at least 2 rows "
+                 "(samples) and 3 to 1048575 columns (dimension)",
+                 where, name, fn, (unsigned long long)dims[0], (unsigned long long)dims[1]);
+    *n = (long)dims[0];
+    *d = (int)dims[1];
+    *stored32 = sz == 4;
+    H5Tclose(ty);
+    H5Sclose(sp);
+}
+
 /* Rank 0 inspects the file serially so that every problem gets its own message; the verdict
  * (empty message: fine) and the shape travel to every rank. */
 static void dataset_probe(const cfg_resolved *c, char *msg, long *n, int *d, int *stored32)
 {
     const char *fn = c->v.data.file, *name = c->v.data.dataset;
-    int kf = cfg_find("data", "file"), kd = cfg_find("data", "dataset");
+    const char *wf = cfg_where(c, cfg_find("data", "file"));
+    const char *wd = cfg_where(c, cfg_find("data", "dataset"));
     msg[0] = 0;
     if (access(fn, R_OK) != 0) {
         snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.file': cannot read '%s' (%s), expected an HDF5 "
-                 "file holding the N x d data set",
-                 cfg_where(c, kf), fn, strerror(errno));
+                 "%s: key 'data.file': cannot read '%s' (%s), expected an HDF5 file holding the "
+                 "N x d data set",
+                 wf, fn, strerror(errno));
         return;
     }
     if (H5Fis_hdf5(fn) <= 0) {
         snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.file': '%s' is not an HDF5 file, expected an "
-                 "HDF5 file holding the N x d data set",
-                 cfg_where(c, kf), fn);
+                 "%s: key 'data.file': '%s' is not an HDF5 file, expected an HDF5 file holding "
+                 "the N x d data set",
+                 wf, fn);
         return;
     }
     hid_t f = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t ds = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
-    if (ds < 0) {
+    if (ds < 0)
         snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': no dataset '%s' in '%s', expected the "
-                 "path of an N x d array (e.g. /samples/x0)",
-                 cfg_where(c, kd), name, fn);
-        if (f >= 0) H5Fclose(f);
-        return;
-    }
-    hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
-    int rank = H5Sget_simple_extent_ndims(sp);
-    hsize_t dims[8] = {0, 0};
-    if (rank > 0 && rank <= 8) H5Sget_simple_extent_dims(sp, dims, NULL);
-    if (rank != 2)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' has %d dimension(s), "
-                 "expected a 2-D N x d array (one sample per row)",
-                 cfg_where(c, kd), name, fn, rank);
-    else if (H5Tget_class(ty) != H5T_FLOAT || H5Tget_size(ty) > 8)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' is not a float or "
-                 "double array (HDF5 type class %d, %zu bytes), expected 32- or 64-bit floating "
-                 "point",
-                 cfg_where(c, kd), name, fn, (int)H5Tget_class(ty), H5Tget_size(ty));
-    else if (dims[0] < 2 || dims[1] < 3 || dims[1] > 1048575)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' is %llu x %llu, "
-                 "expected at least 2 rows (samples) and 3 to 1048575 columns (dimension)",
-                 cfg_where(c, kd), name, fn, (unsigned long long)dims[0],
-                 (unsigned long long)dims[1]);
-    *n = (long)dims[0];
-    *d = (int)dims[1];
-    *stored32 = H5Tget_size(ty) == 4;
-    H5Tclose(ty);
-    H5Sclose(sp);
-    H5Dclose(ds);
-    H5Fclose(f);
+                 "%s: key 'data.dataset': no dataset '%s' in '%s', expected the path of an N x d "
+                 "array (e.g. /samples/x0)",
+                 wd, name, fn);
+    else
+        dataset_check_shape(ds, wd, name, fn, msg, n, d, stored32);
+    if (ds >= 0) H5Dclose(ds);
+    if (f >= 0) H5Fclose(f);
 }
 
 void dataset_read_rows(const dataset_t *ds, long r0, long nr, double *buf)

@@ -34,6 +34,10 @@ source tests/cli/test_train.sh
 echo "== bad-input corpus =="
 source tests/cli/test_bad_configs.sh
 
+if [ "$MODE" = "--asan" ]; then
+    echo "== distributed matrices, covariances, user data (ASan) =="
+    source tests/cli/test_covar_asan.sh
+fi
 if [ "$MODE" != "--asan" ]; then
     echo "== MPI tests (1, 2, 4 ranks) =="
     source tests/mpi/test_mpi.sh
