@@ -3,11 +3,12 @@
  * A checkpoint is an HDF5 file independent of the rank layout: one flat record per task that is
  * finished (its observer series, crossings and run facts) or in progress (the same plus the
  * step, the parameters, the optimiser moments and the running training loss). Random numbers
- * need no state: every draw is addressed by (seed, task, purpose, step). Rank 0 writes
- * DIR/STEM.tmp, stamps a checksum of the content and complete = 1 last, closes, re-opens and
- * verifies it, fsyncs file and directory, renames it to DIR/STEM-SEQ.h5 and replaces DIR/index
- * atomically; the last `keep` checkpoints are kept. A restart takes the newest valid one in the
- * index and falls back to older ones when a file is truncated, corrupt or of another version. */
+ * need no state: every draw is addressed by (seed, task, purpose, step). Rank 0 builds the file
+ * in memory (checksum of the content and complete = 1 stamped last), writes it to DIR/STEM.tmp
+ * with write(2), re-opens and verifies it, fsyncs file and directory, renames it to DIR/STEM-SEQ.h5
+ * and replaces DIR/index atomically; the last `keep` checkpoints are kept. A restart takes the
+ * newest valid one in the index and falls back to older ones when a file is truncated, corrupt or
+ * of another version. */
 #ifndef MCMSIM_CKPT_H
 #define MCMSIM_CKPT_H
 
@@ -15,6 +16,8 @@
 #include "engine.h"
 #include "observe.h"
 #include "task.h"
+
+#include <stdint.h>
 
 #define CKPT_VERSION 1
 
@@ -51,7 +54,12 @@ typedef struct {
     long bytes;           /* size of the last checkpoint */
     double total_seconds; /* all checkpoint writes of this invocation */
     int count;
+    uint64_t data_fp; /* fingerprint of a user data set's rows (ckpt_fingerprint), 0: MCM data */
 } ckpt_ctl;
+
+/* FNV-1a over n bytes: the fingerprint of a user data set, stored in every checkpoint and
+ * compared on restart, so a data file changed between runs is an error, not a silent mix. */
+uint64_t ckpt_fingerprint(const void *p, size_t n);
 
 /* Signals SIGTERM/SIGUSR1 set a flag; SIGXFSZ is ignored so a full disk is an error, not death. */
 void ckpt_install_signals(void);

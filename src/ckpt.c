@@ -230,6 +230,11 @@ static uint64_t ckpt_fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+uint64_t ckpt_fingerprint(const void *p, size_t n)
+{
+    return ckpt_fnv(1469598103934665603ULL, p, n);
+}
+
 static uint64_t ckpt_checksum(const uint64_t *off, size_t nblob, const double *data)
 {
     uint64_t h = ckpt_fnv(1469598103934665603ULL, off, (nblob + 1) * sizeof *off);
@@ -289,9 +294,9 @@ static int ck_config(hid_t f, const cfg_resolved *cr)
     return bad;
 }
 
-/* Test hooks: MCMSIM_TEST_CKPT_PAUSE=SECONDS sleeps inside every write (so that kills land
- * there); MCMSIM_TEST_CKPT_CRASH=N kills the process inside the write of checkpoint N, after
- * the records and before the checksum and the complete stamp. */
+/* Test hooks, halfway through writing a checkpoint file: MCMSIM_TEST_CKPT_PAUSE=SECONDS sleeps
+ * (so that kills land there); MCMSIM_TEST_CKPT_CRASH=N kills the process during checkpoint N,
+ * leaving a truncated DIR/STEM.tmp. */
 static void ck_test_hooks(long seq)
 {
     const char *p = getenv("MCMSIM_TEST_CKPT_PAUSE"), *c = getenv("MCMSIM_TEST_CKPT_CRASH");
@@ -299,31 +304,70 @@ static void ck_test_hooks(long seq)
     if (c && atol(c) == seq) raise(SIGKILL);
 }
 
-/* Rank 0: writes the blobs to `tmp` and stamps checksum and complete last. */
-static int ck_write_file(const char *tmp, const cfg_resolved *cr, long seq, const uint64_t *off,
-                         size_t nblob, const double *data, char *msg)
+/* Writes n bytes to a new file `path` with POSIX calls (the test hooks fire halfway, so a kill
+ * leaves a truncated file) and fsyncs it. */
+static int ck_write_bytes(const char *path, const char *buf, size_t n, long seq, char *msg)
 {
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    CK(f, "creating the checkpoint file");
-    long ver = CKPT_VERSION;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return snprintf(msg, 512, "creating %s failed: %s", path, strerror(errno)), -1;
+    size_t done = 0, half = n / 2;
+    int hooked = 0;
+    while (done < n) {
+        if (!hooked && done >= half) ck_test_hooks(seq), hooked = 1;
+        size_t chunk = hooked ? n - done : half - done;
+        ssize_t w = write(fd, buf + done, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            snprintf(msg, 512, "writing %s failed: %s", path, w < 0 ? strerror(errno) : "no space");
+            close(fd);
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0)
+        return snprintf(msg, 512, "syncing %s failed: %s", path, strerror(errno)), -1;
+    return 0;
+}
+
+/* Rank 0: builds the checkpoint in memory (HDF5 core driver, no backing store), stamping the
+ * checksum and complete last, then writes the image to `tmp`. HDF5 never sees a failing disk:
+ * a full disk is a failed write(2) with a clear reason, and no half-closed HDF5 file is left to
+ * the library's cleanup at exit. */
+static int ck_write_file(const char *tmp, const cfg_resolved *cr, long seq, uint64_t fp,
+                         const uint64_t *off, size_t nblob, const double *data, char *msg)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, (size_t)1 << 20, 0);
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    char *image = NULL;
+    CK(f, "creating the checkpoint image");
+    long ver = CKPT_VERSION, one = 1;
     uint64_t sum = ckpt_checksum(off, nblob, data);
     unsigned long long nb = nblob;
     CK(ck_attr(f, "ckpt_version", H5T_NATIVE_LONG, &ver), "writing the version");
     CK(ck_attr(f, "seq", H5T_NATIVE_LONG, &seq), "writing the sequence number");
+    CK(ck_attr(f, "data_fingerprint", H5T_NATIVE_UINT64, &fp), "writing the data fingerprint");
     CK(ck_attr(f, "n_blob", H5T_NATIVE_ULLONG, &nb), "writing the record count");
     CK(ck_attr_str(f, "code_version", version_describe), "writing the code version");
     CK(ck_config(f, cr), "writing the configuration");
     CK(ck_dataset(f, "blob_offset", H5T_NATIVE_UINT64, nblob + 1, off), "writing the offsets");
     CK(ck_dataset(f, "blob_data", H5T_NATIVE_DOUBLE, off[nblob], data), "writing the records");
-    CK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the records");
-    ck_test_hooks(seq);
     CK(ck_attr(f, "checksum", H5T_NATIVE_UINT64, &sum), "writing the checksum");
-    long one = 1;
     CK(ck_attr(f, "complete", H5T_NATIVE_LONG, &one), "stamping the checkpoint complete");
-    CK(H5Fclose(f), "closing the checkpoint file");
-    return 0;
+    CK(H5Fflush(f, H5F_SCOPE_GLOBAL), "flushing the image");
+    ssize_t n = H5Fget_file_image(f, NULL, 0);
+    CK(n, "sizing the image");
+    image = LOG_CALLOC((size_t)n, 1);
+    CK(H5Fget_file_image(f, image, (size_t)n), "copying the image");
+    CK(H5Fclose(f), "closing the image");
+    f = -1;
+    int rc = ck_write_bytes(tmp, image, (size_t)n, seq, msg);
+    free(image);
+    return rc;
 fail:
     if (f >= 0) H5Fclose(f);
+    free(image);
     return -1;
 }
 
@@ -382,8 +426,10 @@ static int ck_compare_config(hid_t f, const cfg_resolved *cr, char *msg)
 
 /* Rank 0: reads and verifies one checkpoint. 0: valid; -1: unusable (the reason in msg, try an
  * older one); -2: FIXED keys differ (msg lists them). */
-static int ck_read_file(const char *path, const cfg_resolved *cr, ckpt_set *set, char *msg)
+static int ck_read_file(const char *path, const cfg_resolved *cr, uint64_t fp, ckpt_set *set,
+                        char *msg)
 {
+    uint64_t fp_old = 0;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return snprintf(msg, 2048, "cannot be opened (truncated or not HDF5)"), -1;
     long ver = 0, complete = 0, seq = 0;
@@ -405,6 +451,11 @@ static int ck_read_file(const char *path, const cfg_resolved *cr, ckpt_set *set,
         snprintf(msg, 2048, "fails its checksum (corrupt)");
     else if (ck_compare_config(f, cr, msg) > 0)
         rc = -2;
+    else if ((ck_read_attr(f, "data_fingerprint", H5T_NATIVE_UINT64, &fp_old), fp_old != fp))
+        rc = -2, snprintf(msg, 2048,
+                          "\n  the rows of data.file differ from the checkpoint's (fingerprint "
+                          "%016llx, now %016llx): the data set changed since the checkpoint",
+                          (unsigned long long)fp_old, (unsigned long long)fp);
     else
         rc = 0;
     H5Fclose(f);
@@ -484,10 +535,10 @@ static int ck_commit(ckpt_ctl *ctl, const cfg_resolved *cr, const uint64_t *off,
     snprintf(tmp, sizeof tmp, "%s/%s.tmp", ctl->dir, ctl->stem);
     snprintf(name, sizeof name, "%s-%06ld.h5", ctl->stem, seq);
     snprintf(fin, sizeof fin, "%s/%s", ctl->dir, name);
-    if (ck_write_file(tmp, cr, seq, off, nblob, data, msg)) return remove(tmp), -1;
+    if (ck_write_file(tmp, cr, seq, ctl->data_fp, off, nblob, data, msg)) return remove(tmp), -1;
     ckpt_set check = {0};
     char why[2048] = "";
-    if (ck_read_file(tmp, cr, &check, why) != 0 || check.n != (int)nblob) {
+    if (ck_read_file(tmp, cr, ctl->data_fp, &check, why) != 0 || check.n != (int)nblob) {
         snprintf(msg, 512, "the written checkpoint does not read back: %s", why);
         ckpt_set_free(&check);
         return remove(tmp), -1;
@@ -586,7 +637,7 @@ static int ck_find(const ckpt_ctl *ctl, const cfg_resolved *cr, const char *path
         else
             snprintf(full, sizeof full, "%s/%s", ctl->dir, names[i]);
         why[0] = 0;
-        int rc = ck_read_file(full, cr, set, why);
+        int rc = ck_read_file(full, cr, ctl->data_fp, set, why);
         if (rc == 0) return 0;
         if (rc == -2)
             return snprintf(msg, 2048, "checkpoint %s does not match the configuration:%s", full,

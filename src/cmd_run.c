@@ -470,6 +470,9 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     ckpt_install_signals();
     ckpt_ctl ctl;
     run_ctl_init(&ctl, o, cr);
+    if (user)
+        ctl.data_fp =
+            ckpt_fingerprint(rd.rows, (size_t)rd.ed.n_rows * (size_t)rd.ed.d * sizeof(double));
     ckpt_set set = {0};
     if (o->restart) ckpt_load(&ctl, cr, o->restart_path, &set);
     h5out_file f;

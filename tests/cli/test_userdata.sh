@@ -83,6 +83,14 @@ mkdir -p "$UD/ck" && touch "$UD/ck/STOP"
 ud_in_ck 2 out.h5 >/dev/null 2>&1; rc=$?
 [ "$rc" -eq 3 ] && [ ! -e "$UD/ck/out.h5" ] && pass userdata:stop-exit-3 || fail userdata:stop-exit-3 "exit $rc"
 check userdata:restart ud_in_ck 2 out.h5 --restart
+# A data file changed between the stop and the restart is refused (fingerprint of the rows).
+mkdir -p "$UD/ck2" && cp "$UD/ud.h5" "$UD/ck2/data.h5" && touch "$UD/ck2/STOP"
+(cd "$UD/ck2" && run_ud 2 out.h5 --set data.file="$UD/ck2/data.h5" >/dev/null 2>&1)
+check userdata:changed-data-modify $PY -c "
+import h5py
+with h5py.File('$UD/ck2/data.h5', 'r+') as f: f['samples/x0'][7, 3] += 1e-9"
+cli_expect_rc userdata:changed-data-refused 2 "the data set changed since the checkpoint" \
+    bash -c "cd '$UD/ck2' && OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -np 2 '$BIN' run '$UD_INI' -o out.h5 --quiet --restart --set data.file='$UD/ck2/data.h5'"
 check userdata:restart-identical $H5C same "$UD/lin2.h5" "$UD/ck/out.h5" /series/step /series/loss_train /series/loss_data /series/loss_gauss /series/loss_mean /series/err_u /series/err_v /summary/final /data/mean
 
 # Bad data sets and configurations: exit 2, the reason, no output file. Those found by one rank
