@@ -30,6 +30,9 @@ diff_schedule cmd_schedule(const cfg_t *c);
 void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,
                         double variates, double output_bytes);
 
+/* The process grid for `ranks` ranks from covar.grid_rows x covar.grid_cols (0, 0: near-square);
+ * a shape that does not fit is a usage error on every rank (exit 2, key and reason). */
+void cmd_grid_shape(const cfg_resolved *cr, int ranks, int *nprow, int *npcol);
 /* Collective: the task table /tasks of an output file. */
 void cmd_write_tasks(h5out_file *f, const task_list *tl);
 /* Training of the configured denoiser per task: overlaps, losses, final summaries. */

@@ -36,6 +36,9 @@ void covar_from_mcm(covar_t *cv, const dmat_grid *g, const mcm_model *mod, uint3
 /* The same for rows r0 .. r0+n-1 of a user data set. */
 void covar_from_dataset(covar_t *cv, const dmat_grid *g, const dataset_t *ds, long r0, long n,
                         long block, int block_size);
+/* The same for rows 0 .. n-1 of a row-major n x d array every rank holds. */
+void covar_from_rows(covar_t *cv, const dmat_grid *g, const double *rows, int d, long n, long block,
+                     int block_size);
 void covar_free(covar_t *cv);
 
 #endif

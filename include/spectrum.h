@@ -21,6 +21,8 @@ typedef struct {
  * upper end of the histogram, or 0 for 1.05 x max(top eigenvalue, edge_hint). */
 void spectrum_compute(spectrum_t *sp, dmat *cov, int k, dmat_solver solver, int bins,
                       double edge_hint, double *const spikes[3]);
+/* Zeroed arrays for d, k, bins (what spectrum_compute fills; also a receive buffer). Local. */
+void spectrum_alloc(spectrum_t *sp, int d, int k, int bins);
 void spectrum_free(spectrum_t *sp);
 
 #endif

@@ -28,13 +28,6 @@ static double clone_mean_diag(const dmat *A)
     return s / A->m;
 }
 
-/* A copy of A on the same grid and blocking (the same local layout, so a memcpy suffices). */
-static void clone_copy(dmat *dst, const dmat *src)
-{
-    dmat_init(dst, src->g, src->m, src->n, src->mb, src->nb);
-    if (src->a) memcpy(dst->a, src->a, (size_t)src->lld * (size_t)src->lcols * sizeof(double));
-}
-
 /* An explicit method = cholesky that fails is the user's choice to revisit, not a crash: end
  * every rank of the grid with a message. On the world grid that is a collective exit; on a
  * sub-grid (task groups) the grid's rank 0 aborts the job with the message, since the other
@@ -124,7 +117,7 @@ void clone_build(clone_t *cl, dmat *cov, const double *mu, clone_method method, 
         return;
     }
     dmat keep; /* PDPOTRF overwrites cov: AUTO keeps a copy for the eigen fallback */
-    if (method == CLONE_AUTO) clone_copy(&keep, cov);
+    if (method == CLONE_AUTO) dmat_clone(&keep, cov);
     int info = clone_cholesky(cl, cov, jitter);
     if (info != 0 && method == CLONE_CHOLESKY) clone_die_not_pd(cov, info, jitter);
     if (info != 0) {

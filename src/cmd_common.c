@@ -1,6 +1,7 @@
 /* cmd_common — pieces shared by the subcommands: config-to-module translation, dry runs. */
 #include "cmd.h"
 
+#include "dmat.h"
 #include "h5out.h"
 #include "log.h"
 
@@ -47,6 +48,17 @@ void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_pe
     printf("#   output file      ~ %s\n", out);
     printf("# configuration valid; nothing computed or written\n");
     fflush(stdout);
+}
+
+void cmd_grid_shape(const cfg_resolved *cr, int ranks, int *nprow, int *npcol)
+{
+    char why[256];
+    if (!dmat_grid_shape(ranks, (int)cr->v.covar.grid_rows, (int)cr->v.covar.grid_cols, nprow,
+                         npcol, why, sizeof why))
+        LOG_DIE_COLL(LOG_EXIT_USAGE,
+                     "%s: key 'covar.grid_rows': %s, expected grid_rows x grid_cols = %d (the "
+                     "ranks per group) or both 0",
+                     cfg_where(cr, cfg_find("covar", "grid_rows")), why, ranks);
 }
 
 void cmd_write_tasks(h5out_file *f, const task_list *tl)

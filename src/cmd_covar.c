@@ -97,10 +97,7 @@ static void cov_plan_grid(cov_plan *pl)
         cov_die_key(pl->cr, "covar", "groups", "a divisor of the number of ranks", why);
     }
     pl->gsize = size / pl->groups;
-    if (!dmat_grid_shape(pl->gsize, (int)c->covar.grid_rows, (int)c->covar.grid_cols, &pl->nprow,
-                         &pl->npcol, why, sizeof why))
-        cov_die_key(pl->cr, "covar", "grid_rows", "grid_rows x grid_cols = ranks / covar.groups",
-                    why);
+    cmd_grid_shape(pl->cr, pl->gsize, &pl->nprow, &pl->npcol);
 }
 
 /* Base tasks times sample sizes; n from alpha (or every row of the user's data). */
@@ -191,12 +188,6 @@ static void cov_model(const cov_plan *pl, const cov_task *t, cfg_t *tc, mcm_mode
     mcm_init(mod, &p, (uint32_t)tc->run.seed, pl->tl.t[t->base].id);
 }
 
-static void cov_copy(dmat *dst, const dmat *src)
-{
-    dmat_init(dst, src->g, src->m, src->n, src->mb, src->nb);
-    if (src->a) memcpy(dst->a, src->a, (size_t)src->lld * (size_t)src->lcols * sizeof(double));
-}
-
 /* Clone samples of task k (indices 0 .. n-1 of RNG_EVAL, Gaussian then mean clone). */
 static void cov_clones(const cov_plan *pl, const covar_t *cv, uint64_t id, cov_result *r,
                        int leader)
@@ -206,7 +197,7 @@ static void cov_clones(const cov_plan *pl, const covar_t *cv, uint64_t id, cov_r
     r->sum[COV_CLIP] = -1;
     if (ns == 0) return;
     dmat tmp;
-    cov_copy(&tmp, &cv->cov);
+    dmat_clone(&tmp, &cv->cov);
     clone_t cl;
     clone_build(&cl, &tmp, cv->mean, (clone_method)c->clone.method, c->clone.jitter);
     dmat_free(&tmp);
@@ -240,6 +231,7 @@ static void cov_bbp(const mcm_model *mod, double alpha, double *lt, double *o2, 
     if (mod->p.mixture != MCM_MIX_NONE) *lt = *o2 = NAN;
 }
 
+/* The predictions of a task (the edge also bounds its spectrum histogram). */
 static void cov_theory(const cov_plan *pl, const mcm_model *mod, const cov_task *t, cov_result *r)
 {
     double lt, o2, edge;
@@ -248,9 +240,6 @@ static void cov_theory(const cov_plan *pl, const mcm_model *mod, const cov_task 
     r->sum[COV_BBP_L] = lt;
     r->sum[COV_BBP_OV2] = o2;
     r->sum[COV_EDGE] = edge;
-    r->sum[COV_LMAX] = r->sp.eval[t->d - 1];
-    r->sum[COV_OV2] = r->sp.overlap[1] * r->sp.overlap[1];
-    r->sum[COV_INFO] = r->sp.info;
 }
 
 /* One task on this rank's group grid. The leader keeps the results. */
@@ -278,12 +267,15 @@ static void cov_task_run(cov_plan *pl, int k, const dmat_grid *g, h5out_file *f,
     }
     cov_clones(pl, &cv, id, r, g->myrow == 0 && g->mycol == 0);
     double *sp_mcm[3] = {mod.m, mod.u, mod.v};
-    double edge = (1 + sqrt(1 / t->alpha)) * (1 + sqrt(1 / t->alpha));
+    cov_theory(pl, &mod, t, r);
     double *const *src = pl->have_data ? (pl->have_spikes ? pl->spikes : NULL) : sp_mcm;
     double t2 = MPI_Wtime();
     spectrum_compute(&r->sp, &cv.cov, (int)c->covar.k, (dmat_solver)c->covar.solver,
-                     (int)c->covar.bins, edge, src);
+                     (int)c->covar.bins, r->sum[COV_EDGE], src);
     r->sum[COV_T_EIG] = MPI_Wtime() - t2;
+    r->sum[COV_LMAX] = r->sp.eval[t->d - 1];
+    r->sum[COV_OV2] = r->sp.overlap[1] * r->sp.overlap[1];
+    r->sum[COV_INFO] = r->sp.info;
     r->sum[COV_T_COV] = t1 - t0;
     r->sum[COV_GFLOPS] = (double)t->n * t->d * (double)t->d / (t1 - t0) / 1e9;
     r->mean = cv.mean;
@@ -293,7 +285,6 @@ static void cov_task_run(cov_plan *pl, int k, const dmat_grid *g, h5out_file *f,
         for (int s = 0; s < 3; s++)
             memcpy(r->spikes + (size_t)s * (size_t)t->d, src[s], (size_t)t->d * sizeof(double));
     }
-    cov_theory(pl, &mod, t, r);
     covar_free(&cv);
     mcm_free(&mod);
 }
@@ -315,11 +306,7 @@ static void cov_result_bcast(const cov_plan *pl, int k, cov_result *r)
     long ns = pl->cr->v.clone.n_samples;
     if (log_rank() != root) {
         cov_result_free(r); /* a group member's own copy: the leader's is the one written */
-        r->sp.d = d, r->sp.k = kv, r->sp.bins = bins;
-        r->sp.eval = LOG_CALLOC((size_t)d, sizeof(double));
-        r->sp.vec = LOG_CALLOC((size_t)kv * (size_t)d, sizeof(double));
-        r->sp.overlap = LOG_CALLOC((size_t)kv * 3, sizeof(double));
-        r->sp.hist = LOG_CALLOC((size_t)bins, sizeof(double));
+        spectrum_alloc(&r->sp, d, kv, bins);
         r->mean = LOG_CALLOC((size_t)d, sizeof(double));
         if (ns) r->clones = LOG_CALLOC(2 * (size_t)ns * (size_t)d, sizeof(double));
         if (pl->have_spikes || !pl->have_data)

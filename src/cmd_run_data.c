@@ -4,6 +4,7 @@
  * factorisation leaves no partial output behind. */
 #include "run_data.h"
 
+#include "cmd.h"
 #include "covar.h"
 #include "dataset.h"
 #include "dmat.h"
@@ -120,23 +121,18 @@ long run_data_validate(const cfg_resolved *cr)
     return n;
 }
 
-/* The clones of the training rows: covariance on a grid over every rank, then clone_build. */
-static void run_data_clone(run_data *rd, const cfg_resolved *cr, const dataset_t *ds)
+/* The clones of the training rows (already in memory): covariance on a grid over every rank,
+ * then clone_build. */
+static void run_data_clone(run_data *rd, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
     int pr, pc;
-    char err[256];
-    if (!dmat_grid_shape(log_size(), (int)c->covar.grid_rows, (int)c->covar.grid_cols, &pr, &pc,
-                         err, sizeof err)) {
-        char msg[RUN_DATA_MSG] = "", t[512];
-        snprintf(t, sizeof t, "%s, expected rows x cols = the number of ranks (or both 0)", err);
-        run_data_err(msg, cr, "covar", "grid_rows", t);
-        LOG_DIE_COLL(LOG_EXIT_USAGE, "%s", msg);
-    }
+    cmd_grid_shape(cr, log_size(), &pr, &pc);
     dmat_grid g;
     dmat_grid_init(&g, MPI_COMM_WORLD, pr, pc);
     covar_t cv;
-    covar_from_dataset(&cv, &g, ds, 0, rd->ed.n_train, c->covar.block, (int)c->covar.block_size);
+    covar_from_rows(&cv, &g, rd->rows, rd->ed.d, rd->ed.n_train, c->covar.block,
+                    (int)c->covar.block_size);
     rd->method_asked = c->clone.method;
     clone_build(&rd->clone, &cv.cov, cv.mean, (clone_method)c->clone.method, c->clone.jitter);
     covar_free(&cv);
@@ -183,8 +179,8 @@ void run_data_load(run_data *rd, const cfg_resolved *cr)
     dataset_read_rows(&ds, 0, ds.n, rd->rows);
     ed->rows = rd->rows;
     ed->test = ed->n_test < ed->n_rows ? rd->rows + (size_t)ed->n_train * d : rd->rows;
-    run_data_clone(rd, cr, &ds);
     dataset_close(&ds);
+    run_data_clone(rd, cr);
     log_info("data: %s:%s, %ld x %d (%s), %ld training rows, %ld test rows; clone factor: %s "
              "(sbar %.4g, %d clipped)\n",
              cr->v.data.file, cr->v.data.dataset, ed->n_rows, ed->d,

@@ -133,6 +133,26 @@ void covar_from_dataset(covar_t *cv, const dmat_grid *g, const dataset_t *ds, lo
     covar_compute(cv, g, ds->d, n, block, block_size, covar_data_rows, &ctx);
 }
 
+typedef struct {
+    const double *rows;
+    int d;
+} covar_mem_ctx;
+
+static void covar_mem_rows(long r0, long nr, double *buf, void *ctx)
+{
+    const covar_mem_ctx *c = ctx;
+    if (nr > 0)
+        memcpy(buf, c->rows + (size_t)r0 * (size_t)c->d,
+               (size_t)nr * (size_t)c->d * sizeof(double));
+}
+
+void covar_from_rows(covar_t *cv, const dmat_grid *g, const double *rows, int d, long n, long block,
+                     int block_size)
+{
+    covar_mem_ctx ctx = {rows, d};
+    covar_compute(cv, g, d, n, block, block_size, covar_mem_rows, &ctx);
+}
+
 void covar_free(covar_t *cv)
 {
     free(cv->mean);

@@ -36,12 +36,7 @@ void spectrum_compute(spectrum_t *sp, dmat *cov, int k, dmat_solver solver, int 
                       double edge_hint, double *const spikes[3])
 {
     int d = cov->m;
-    memset(sp, 0, sizeof *sp);
-    sp->d = d, sp->k = k, sp->bins = bins;
-    sp->eval = LOG_CALLOC((size_t)d, sizeof(double));
-    sp->vec = LOG_CALLOC((size_t)k * (size_t)d, sizeof(double));
-    sp->overlap = LOG_CALLOC((size_t)k * 3, sizeof(double));
-    sp->hist = LOG_CALLOC((size_t)bins, sizeof(double));
+    spectrum_alloc(sp, d, k, bins);
     dmat Z;
     dmat_init(&Z, cov->g, d, d, cov->mb, cov->nb);
     sp->info = dmat_syev(cov, sp->eval, &Z, k, solver);
@@ -64,6 +59,16 @@ void spectrum_compute(spectrum_t *sp, dmat *cov, int k, dmat_solver solver, int 
     }
     free(cols);
     spectrum_histogram(sp, edge_hint);
+}
+
+void spectrum_alloc(spectrum_t *sp, int d, int k, int bins)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->d = d, sp->k = k, sp->bins = bins;
+    sp->eval = LOG_CALLOC((size_t)d, sizeof(double));
+    sp->vec = LOG_CALLOC((size_t)k * (size_t)d, sizeof(double));
+    sp->overlap = LOG_CALLOC((size_t)k * 3, sizeof(double));
+    sp->hist = LOG_CALLOC((size_t)bins, sizeof(double));
 }
 
 void spectrum_free(spectrum_t *sp)

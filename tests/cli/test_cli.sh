@@ -2,15 +2,6 @@
 SMALL=$ROOT/tests/cli/small.ini
 H5C="$PY $ROOT/tests/lib/h5check.py"
 
-cli_expect_rc() { # cli_expect_rc NAME RC FRAGMENT CMD... : exit code and a stderr/stdout fragment
-    local name=$1 rc=$2 frag=$3; shift 3
-    local out got
-    out=$("$@" 2>&1); got=$?
-    if [ "$got" -ne "$rc" ]; then fail "$name" "exit $got, expected $rc"; echo "$out" | tail -5 | sed 's/^/    /'
-    elif ! grep -qF -- "$frag" <<< "$out"; then fail "$name" "output lacks '$frag'"; echo "$out" | tail -5 | sed 's/^/    /'
-    else pass "$name"; fi
-}
-
 cli_expect_rc cli:help 0 "usage: mcmsim run" "$BIN" --help
 cli_expect_rc cli:version 0 "mcmsim 0." "$BIN" --version
 cli_expect_rc cli:no-args 2 "no command given" "$BIN"

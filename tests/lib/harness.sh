@@ -27,14 +27,33 @@ mpirun_n() {
     timeout -k 10 "$MPI_TIMEOUT" mpirun -np "$np" --oversubscribe "$@"
 }
 summary_line() { echo "$PASSED passed, $FAILED failed"; }
+# expect_rc RC FRAGMENT CMD...: runs CMD; EXPECT_WHY is empty when it exited RC and printed
+# FRAGMENT (stdout or stderr), else the reason; EXPECT_OUT holds its output.
+expect_rc() {
+    local rc=$1 frag=$2; shift 2
+    local got
+    EXPECT_OUT=$("$@" 2>&1); got=$?
+    EXPECT_WHY=
+    if [ "$got" -ne "$rc" ]; then EXPECT_WHY="exit $got, expected $rc"
+    elif ! grep -qF -- "$frag" <<< "$EXPECT_OUT"; then EXPECT_WHY="output lacks '$frag'"; fi
+}
+expect_report() { # expect_report NAME: pass, or fail with EXPECT_WHY and the output's tail
+    if [ -z "$EXPECT_WHY" ]; then pass "$1"; return; fi
+    fail "$1" "$EXPECT_WHY"; echo "$EXPECT_OUT" | tail -n 5 | sed 's/^/    /'
+}
+# cli_expect_rc NAME RC FRAGMENT CMD...: exit code and an output fragment.
+cli_expect_rc() {
+    local name=$1; shift
+    expect_rc "$@"
+    expect_report "$name"
+}
 # check_usage NAME FRAGMENT OUTFILE CMD...: CMD exits 2, prints FRAGMENT, leaves no OUTFILE
 # (nor OUTFILE.partial).
 check_usage() {
     local name=$1 frag=$2 outf=$3; shift 3
-    local msg rc
-    msg=$("$@" 2>&1); rc=$?
-    if [ "$rc" -ne 2 ]; then fail "$name" "exit $rc, expected 2"; echo "$msg" | tail -n 5 | sed 's/^/    /'
-    elif ! grep -qF -- "$frag" <<< "$msg"; then fail "$name" "output lacks '$frag'"; echo "$msg" | tail -n 5 | sed 's/^/    /'
-    elif [ -e "$outf" ] || [ -e "$outf.partial" ]; then fail "$name" "output file left behind"
-    else pass "$name"; fi
+    expect_rc 2 "$frag" "$@"
+    if [ -z "$EXPECT_WHY" ] && { [ -e "$outf" ] || [ -e "$outf.partial" ]; }; then
+        EXPECT_WHY="output file left behind"
+    fi
+    expect_report "$name"
 }
