@@ -25,7 +25,10 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(WERROR) $(SAN) -Iinclude
   $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
-SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# Sources are grouped by layer (src/LAYER/, headers in include/LAYER/): base, core, spec, engine,
+# parallel, io, cli. A layer includes only the layers below it (tests/layers.py checks it).
+LAYERS := base core spec engine parallel io cli
+SRC := $(filter-out src/cli/main.c,$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC)) $(BUILD)/obj/version.o
 LIB := $(BUILD)/libmcmsim.a
 BIN := $(BUILD)/mcmsim
@@ -40,11 +43,11 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 # baseline, one code path: the same numbers on every x86-64). model_neuron, loss and optim
 # vectorise with explicit fixed-width vectors instead, identical under every target clone.
 HOT := -O3 -fno-math-errno -fassociative-math -fno-signed-zeros -fno-trapping-math
-$(foreach f,mcm diffusion engine observe,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = $(HOT)))
+$(foreach f,core/mcm core/diffusion engine/engine engine/observe,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = $(HOT)))
 # Element-wise update loops vectorise at -O3 (no reassociation involved: same bits everywhere).
-$(BUILD)/obj/optim.o: CFLAGS_FILE = -O3
+$(BUILD)/obj/core/optim.o: CFLAGS_FILE = -O3
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
-$(BUILD)/obj/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
+$(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
 
 .PHONY: all deps demo test test-asan bench unit format format-check clean help
 all: deps-quiet $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)
@@ -59,12 +62,13 @@ help:
 deps deps-quiet:
 	@bash .ci/setup-deps.sh
 
-$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(CFLAGS_FILE) -MMD -MP -c $< -o $@
 
 # The version unit is regenerated when its text changes (git state, compiler, flags).
 $(BUILD)/version.c: FORCE | $(BUILD)/obj
-	@bash tests/gen_version.sh "$(CC)" "$(CFLAGS_ALL)" > $@.new
+	@bash src/base/gen_version.sh "$(CC)" "$(CFLAGS_ALL)" > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 $(BUILD)/obj/version.o: $(BUILD)/version.c
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
@@ -74,7 +78,7 @@ $(LIB): $(OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): src/main.c $(LIB)
+$(BIN): src/cli/main.c $(LIB)
 	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests
@@ -105,11 +109,11 @@ bench: all
 	@bash tests/bench/bench_eig.sh $(BUILD)/bench/bench_eig
 
 format:
-	clang-format -i src/*.c include/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
+	clang-format -i src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
 format-check:
-	@clang-format --dry-run --Werror src/*.c include/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
+	@clang-format --dry-run --Werror src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c
 
 clean:
 	rm -rf build build-asan
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)

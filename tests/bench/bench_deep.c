@@ -5,8 +5,8 @@
  * microseconds per sample and GFLOP/s (multiply-adds of the matrix products counted as 2;
  * activations and bias sums are not counted). `make bench` sets OPENBLAS_NUM_THREADS=1 and
  * OPENBLAS_CORETYPE=SKYLAKEX. */
-#include "model.h"
-#include "rng.h"
+#include "core/model.h"
+#include "core/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>

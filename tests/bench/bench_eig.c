@@ -5,9 +5,11 @@
  * Run by tests/bench/bench_eig.sh at 1 and 2 ranks, which also prints the speed-up from the
  * "bench_eig_result" lines. Timings are printed, never asserted. Use OPENBLAS_NUM_THREADS=1.
  *   bench_eig [d ...]   (default 2048 4096; blocks 64 x 64, n = 2048 rows per PDSYRK block) */
-#include "dmat.h"
-#include "log.h"
-#include "rng.h"
+#include "parallel/dmat.h"
+#include "base/log.h"
+#include "core/rng.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
 
 #include <float.h>
 #include <math.h>
@@ -41,10 +43,10 @@ static double bench_pdsyevd(const dmat *A, double *w)
     double best = 1e300;
     for (int r = 0; r < EIG_REPS; r++) {
         dmat_clone(&W, A);
-        LOG_MPI(MPI_Barrier(A->g->comm));
+        PAR_MPI(MPI_Barrier(A->g->comm));
         double t0 = MPI_Wtime();
         int info = dmat_syev(&W, w, &Z, A->n, DMAT_PDSYEVD);
-        LOG_MPI(MPI_Barrier(A->g->comm));
+        PAR_MPI(MPI_Barrier(A->g->comm));
         best = fmin(best, MPI_Wtime() - t0);
         if (info) LOG_DIE("PDSYEVD did not converge (info %d)", info);
         dmat_free(&W);
@@ -89,10 +91,10 @@ static double bench_pdsyrk(const dmat_grid *g, int d)
     dmat_fill(&X, bench_normal, &s);
     double best = 1e300;
     for (int r = 0; r < REPS; r++) {
-        LOG_MPI(MPI_Barrier(g->comm));
+        PAR_MPI(MPI_Barrier(g->comm));
         double t0 = MPI_Wtime();
         dmat_syrk_t(&C, 1.0, &X, 1.0);
-        LOG_MPI(MPI_Barrier(g->comm));
+        PAR_MPI(MPI_Barrier(g->comm));
         best = fmin(best, MPI_Wtime() - t0);
     }
     dmat_free(&C);
@@ -130,8 +132,8 @@ static void bench_one(const dmat_grid *g, int d)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     int nprow = 0, npcol = 0;
     char err[128];
     if (!dmat_grid_shape(log_size(), 0, 0, &nprow, &npcol, err, sizeof err)) LOG_DIE("%s", err);

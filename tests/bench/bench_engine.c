@@ -1,9 +1,11 @@
 /* bench_engine: microseconds per full training step (sampling x0 and xi, forward, loss,
  * backward, optimiser, observers at their default cadence) for the model families. */
-#include "cfg.h"
-#include "engine.h"
-#include "log.h"
-#include "observe.h"
+#include "base/cfg.h"
+#include "engine/engine.h"
+#include "base/log.h"
+#include "engine/observe.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -57,8 +59,8 @@ static void bench(const char *label, const char *ini, int d, long steps)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     printf("bench_engine: one core, best of 3, observers at the default cadence (60 obs, "
            "256 eval samples)\n");
     for (int d = 100; d <= 1000; d *= 10) {

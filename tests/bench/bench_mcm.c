@@ -1,7 +1,7 @@
 /* bench_mcm — cost of one MCM sample x_0, and of x_0 plus the forward step x_t, at d = 100 and
  * d = 1000 (best of 3 repetitions of ~0.3 s each). Prints ns per sample and per element. */
-#include "diffusion.h"
-#include "mcm.h"
+#include "core/diffusion.h"
+#include "core/mcm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

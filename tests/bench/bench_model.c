@@ -6,9 +6,9 @@
  * elsewhere). Inputs cycle through NX fixed batches so no call sees the previous one's data in
  * the same place. Steps are repeated for about 0.2 s; the best of 3 runs is reported.
  * Single core, no MPI; run with OPENBLAS_NUM_THREADS=1 (make bench does). */
-#include "loss.h"
-#include "model.h"
-#include "rng.h"
+#include "core/loss.h"
+#include "core/model.h"
+#include "core/rng.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * For each kind and length: calls are repeated for about 0.3 s, the best of 3 such runs is
  * reported (least disturbed by other load). The step changes between calls so that no call can
  * be skipped or reused. Single core, no MPI. */
-#include "rng.h"
+#include "core/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>

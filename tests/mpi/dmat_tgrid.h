@@ -8,8 +8,9 @@
 #ifndef MCMSIM_DMAT_TGRID_H
 #define MCMSIM_DMAT_TGRID_H
 
-#include "dmat.h"
-#include "log.h"
+#include "parallel/dmat.h"
+#include "base/log.h"
+#include "parallel/par.h"
 
 #include <math.h>
 #include <mpi.h>
@@ -44,7 +45,7 @@ static inline int tg_levels(tgrid *t)
     } else if (np == 4) {
         static MPI_Comm half = MPI_COMM_NULL;
         int h = log_rank() / 2;
-        if (half == MPI_COMM_NULL) LOG_MPI(MPI_Comm_split(MPI_COMM_WORLD, h, 0, &half));
+        if (half == MPI_COMM_NULL) PAR_MPI(MPI_Comm_split(MPI_COMM_WORLD, h, 0, &half));
         tg_set(&t[n++], "2x2", MPI_COMM_WORLD, 2, 2);
         tg_set(&t[n++], "2x1|1x2", half, h == 0 ? 2 : 1, h == 0 ? 1 : 2);
     } else {
@@ -64,8 +65,8 @@ static inline int tg_report(const char *what, const char *level, double err, dou
 {
     double hi = 0, lo = 0;
     err = err == err ? err : INFINITY; /* a NaN fails, whatever MPI_MAX makes of it */
-    LOG_MPI(MPI_Allreduce(&err, &hi, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
-    LOG_MPI(MPI_Allreduce(&err, &lo, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
+    PAR_MPI(MPI_Allreduce(&err, &hi, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+    PAR_MPI(MPI_Allreduce(&err, &lo, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
     int ok = hi <= tol && !(need_nonzero && lo == 0);
     if (log_rank() == 0)
         printf("%s %s [%s]: %.3g (tolerance %.3g%s)%s\n", ok ? "PASS" : "FAIL", what, level, hi,
@@ -79,7 +80,7 @@ static inline int tg_report(const char *what, const char *level, double err, dou
 static inline int tg_check(const char *what, const char *level, int ok_here)
 {
     int ok = 0;
-    LOG_MPI(MPI_Allreduce(&ok_here, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
+    PAR_MPI(MPI_Allreduce(&ok_here, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
     if (log_rank() == 0) printf("%s %s [%s]\n", ok ? "PASS" : "FAIL", what, level);
     tg_failures += !ok;
     return ok;

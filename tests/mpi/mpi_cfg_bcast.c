@@ -1,7 +1,9 @@
 /* MPI test: the configuration parsed on rank 0 arrives bytewise identical on every rank.
  * Prints "ok" on rank 0 when it does, exits 1 otherwise. */
-#include "cfg.h"
-#include "log.h"
+#include "base/cfg.h"
+#include "base/log.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
 
 #include <mpi.h>
 #include <stdint.h>
@@ -18,12 +20,12 @@ static uint64_t fnv1a(const void *p, size_t n)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     log_set_quiet(1);
     static cfg_resolved c;
     const char *sets[] = {"mcm.beta_v=3.25"};
-    cfg_load_bcast(argc > 1 ? argv[1] : "tests/cli/small.ini", sets, 1, &c);
+    par_cfg_load(argc > 1 ? argv[1] : "tests/cli/small.ini", sets, 1, &c);
     uint64_t h = fnv1a(&c, sizeof c), lo, hi;
     MPI_Allreduce(&h, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
     MPI_Allreduce(&h, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);

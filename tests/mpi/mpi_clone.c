@@ -14,10 +14,13 @@
  * (ScaLAPACK on other grids: equal to rounding).
  *        mpi_clone --die: method = cholesky on the singular Sigma must end collectively (exit 1).
  * Prints "ok ..." on rank 0 and exits 0 when every check holds. */
-#include "clone.h"
-#include "dmat.h"
-#include "log.h"
-#include "rng.h"
+#include "core/clone.h"
+#include "parallel/dmat.h"
+#include "base/log.h"
+#include "core/rng.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
+#include "parallel/clone_build.h"
 
 #include <math.h>
 #include <mpi.h>
@@ -206,8 +209,8 @@ static void dump_ffT(FILE *f, const clone_t *cl)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     log_set_quiet(1);
     int np, nr, nc;
     char err[128];

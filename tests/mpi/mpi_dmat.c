@@ -6,10 +6,12 @@
  *   mpi_dmat N NB            every check (N x N matrices, NB x NB blocks)
  *   mpi_dmat N NB die-blocks PDSYEVD with mb != nb on the world grid: must end collectively
  *   mpi_dmat N NB die-sub    the same on one half's sub-communicator grid (4 ranks): aborts */
-#include "dmat.h"
+#include "parallel/dmat.h"
 #include "dmat_tgrid.h"
-#include "log.h"
-#include "rng.h"
+#include "base/log.h"
+#include "core/rng.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -359,7 +361,7 @@ static void t_layout(const tcase *c)
     tg_check("from_full (5 x 2 blocks) and redist (7 x 6 blocks) round trips exact", c->level,
              t_index_maps(&B) && t_index_maps(&B2));
     unsigned long mine = (unsigned long)A.lld * (unsigned long)A.lcols * sizeof(double), most = 0;
-    LOG_MPI(MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, c->g->comm));
+    PAR_MPI(MPI_Allreduce(&mine, &most, 1, MPI_UNSIGNED_LONG, MPI_MAX, c->g->comm));
     tg_check("dmat_bytes_max is the largest local part", c->level,
              most == dmat_bytes_max(c->g->nprow, c->g->npcol, M, N, 4, 3));
     double ref[4], err = 0;
@@ -434,8 +436,8 @@ static int t_die(const char *mode, int n, int nb)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     int n = argc > 2 ? atoi(argv[1]) : 0, nb = argc > 2 ? atoi(argv[2]) : 0;
     if (n < 8 || nb < 1) {
         if (log_rank() == 0) fprintf(stderr, "usage: mpi_dmat N>=8 NB>=1 [die-blocks|die-sub]\n");

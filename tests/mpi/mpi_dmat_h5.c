@@ -6,11 +6,14 @@
  *  3. the world grid writes PREFIX_world.h5 and every grid reads it back the same way.
  * The files stay for tests/mpi/test_dmat.sh to check from h5py. Exits 1 on any failure.
  *   mpi_dmat_h5 N NB PREFIX */
-#include "dmat.h"
+#include "parallel/dmat.h"
 #include "dmat_tgrid.h"
-#include "h5out.h"
-#include "log.h"
-#include "rng.h"
+#include "io/h5out.h"
+#include "base/log.h"
+#include "core/rng.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
+#include "io/dmat_h5.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,31 +37,31 @@ static h5out_file t_create(MPI_Comm comm, const char *path)
     h5out_file f;
     memset(&f, 0, sizeof f);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    LOG_H5(fapl);
-    LOG_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+    H5CHK(fapl);
+    H5CHK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
     f.file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    LOG_H5(f.file);
-    LOG_H5(H5Pclose(fapl));
+    H5CHK(f.file);
+    H5CHK(H5Pclose(fapl));
     f.dxpl = H5Pcreate(H5P_DATASET_XFER);
-    LOG_H5(f.dxpl);
-    LOG_H5(H5Pset_dxpl_mpio(f.dxpl, H5FD_MPIO_COLLECTIVE));
+    H5CHK(f.dxpl);
+    H5CHK(H5Pset_dxpl_mpio(f.dxpl, H5FD_MPIO_COLLECTIVE));
     return f;
 }
 
 static void t_close(h5out_file *f)
 {
-    LOG_H5(H5Pclose(f->dxpl));
-    LOG_H5(H5Fclose(f->file));
+    H5CHK(H5Pclose(f->dxpl));
+    H5CHK(H5Fclose(f->file));
 }
 
 static hid_t t_open(MPI_Comm comm, const char *path)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    LOG_H5(fapl);
-    LOG_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
+    H5CHK(fapl);
+    H5CHK(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    LOG_H5(file);
-    LOG_H5(H5Pclose(fapl));
+    H5CHK(file);
+    H5CHK(H5Pclose(fapl));
     return file;
 }
 
@@ -66,7 +69,7 @@ static hid_t t_open(MPI_Comm comm, const char *path)
 static void t_write_float(h5out_file *f, MPI_Comm comm)
 {
     int rank = 0;
-    LOG_MPI(MPI_Comm_rank(comm, &rank));
+    PAR_MPI(MPI_Comm_rank(comm, &rank));
     float *buf = LOG_CALLOC(RM * RN, sizeof(float));
     for (int i = 0; i < RM; i++)
         for (int j = 0; j < RN; j++)
@@ -140,7 +143,7 @@ static void t_read_all(const tgrid *t, const char *path, const char *who, int n,
     int flt = !fl || t_read_one(&g, file, "/m/rect_f", RM, RN, 2, 2, t_index, NULL);
     int miss = t_missing(&g, file, "/m/none", RM, RN) && t_missing(&g, file, "/no/group", RM, RN) &&
                t_missing(&g, file, "/m/rect", RN, RM) && t_missing(&g, file, "/m", RM, RN);
-    LOG_H5(H5Fclose(file));
+    H5CHK(H5Fclose(file));
     dmat_grid_free(&g);
     char what[160];
     snprintf(what, sizeof what, "h5 %s-written N x N index matrix read bitwise (blocks NB, 7x5)",
@@ -157,8 +160,8 @@ static void t_read_all(const tgrid *t, const char *path, const char *who, int n,
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
-    log_init();
+    par_init(&argc, &argv);
+    h5chk_init();
     if (argc < 4 || atoi(argv[1]) < 1 || atoi(argv[2]) < 1) {
         if (log_rank() == 0) fprintf(stderr, "usage: mpi_dmat_h5 N NB PREFIX\n");
         MPI_Finalize();
@@ -179,7 +182,7 @@ int main(int argc, char **argv)
         t_write(&g, p21, n, nb, 1);
         dmat_grid_free(&g);
     }
-    LOG_MPI(MPI_Barrier(MPI_COMM_WORLD));
+    PAR_MPI(MPI_Barrier(MPI_COMM_WORLD));
     for (int l = 0; l < nl; l++)
         t_read_all(&lv[l], p21, two ? "2x1" : "1x1", n, nb, 1);
     dmat_grid gw;

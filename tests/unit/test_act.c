@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "act.h"
+#include "core/act.h"
 
 #include <math.h>
 #include <stdio.h>

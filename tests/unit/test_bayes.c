@@ -12,10 +12,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "act.h"
-#include "bayes.h"
-#include "diffusion.h"
-#include "mcm.h"
+#include "core/act.h"
+#include "core/bayes.h"
+#include "core/diffusion.h"
+#include "core/mcm.h"
 
 #include <math.h>
 #include <stdio.h>

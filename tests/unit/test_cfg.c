@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cfg.h"
+#include "base/cfg.h"
 
 #include <limits.h>
 #include <math.h>

@@ -7,8 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "diffusion.h"
-#include "rng.h"
+#include "core/diffusion.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>

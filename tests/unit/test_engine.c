@@ -7,9 +7,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "bayes.h"
-#include "engine.h"
-#include "observe.h"
+#include "core/bayes.h"
+#include "engine/engine.h"
+#include "engine/observe.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "diffusion.h"
-#include "mcm.h"
+#include "core/diffusion.h"
+#include "core/mcm.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>

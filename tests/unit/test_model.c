@@ -8,10 +8,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "act.h"
-#include "loss.h"
-#include "model.h"
-#include "rng.h"
+#include "core/act.h"
+#include "core/loss.h"
+#include "core/model.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>

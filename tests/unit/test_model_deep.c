@@ -9,9 +9,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "loss.h"
-#include "model.h"
-#include "rng.h"
+#include "core/loss.h"
+#include "core/model.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "optim.h"
-#include "rng.h"
+#include "core/optim.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "projstat.h"
-#include "rng.h"
+#include "core/projstat.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

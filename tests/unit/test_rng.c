@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "rng.h"
+#include "core/rng.h"
 
 #include <Random123/philox.h>
 #include <math.h>

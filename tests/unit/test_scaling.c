@@ -7,8 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "scaling.h"
-#include "rng.h"
+#include "core/scaling.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "task.h"
+#include "spec/task.h"
 
 static void test_ids_stable_and_unique(void **st)
 {

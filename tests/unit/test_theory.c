@@ -8,8 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "diffusion.h"
-#include "theory.h"
+#include "core/diffusion.h"
+#include "core/theory.h"
 
 #include <math.h>
 #include <stdlib.h>

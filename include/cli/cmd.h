@@ -1,0 +1,51 @@
+/* cmd — the subcommands of the mcmsim CLI. main.c parses the command line and the
+ * configuration; each cmd_* runs one subcommand collectively on MPI_COMM_WORLD. */
+#ifndef MCMSIM_CMD_H
+#define MCMSIM_CMD_H
+
+#include "base/cfg.h"
+
+typedef struct {
+    const char *command; /* "run" or "sample" */
+    const char *config;
+    const char *output; /* -o, NULL = run.output */
+    int dry_run, print_config, quiet;
+    int restart;              /* --restart[=PATH] */
+    const char *restart_path; /* NULL: newest valid checkpoint of checkpoint.dir */
+    double time_limit;        /* --time-limit SECONDS, 0: none */
+    const char *sets[CFG_LIST_MAX];
+    int n_set;
+} cmd_opts;
+
+/* Output path: -o if given, else run.output. */
+const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
+
+#include "core/diffusion.h"
+#include "io/h5out.h"
+#include "core/mcm.h"
+#include "spec/task.h"
+
+diff_schedule cmd_schedule(const cfg_t *c);
+/* --dry-run: the resolved configuration and an estimate, on rank 0. */
+void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,
+                        double variates, double output_bytes);
+
+/* The process grid for `ranks` ranks from covar.grid_rows x covar.grid_cols (0, 0: near-square);
+ * a shape that does not fit is a usage error on every rank (exit 2, key and reason). */
+void cmd_grid_shape(const cfg_resolved *cr, int ranks, int *nprow, int *npcol);
+/* Collective: the task table /tasks of an output file. */
+void cmd_write_tasks(h5out_file *f, const task_list *tl);
+/* Training of the configured denoiser per task: overlaps, losses, final summaries. */
+int cmd_run(const cmd_opts *o, const cfg_resolved *c);
+/* Recomputes /scaling and /theory of a run's output (o->config is the HDF5 file). */
+int cmd_analyze(const cmd_opts *o);
+/* Prints the single-neuron theory of a configuration: coefficients, exponents, bounds. */
+int cmd_theory(const cmd_opts *o, const cfg_resolved *c);
+/* Projection statistics of MCM samples per task. */
+int cmd_stats(const cmd_opts *o, const cfg_resolved *c);
+/* Covariance spectra, PCA recovery and clones on ScaLAPACK grids (MCM or user data). */
+int cmd_covar(const cmd_opts *o, const cfg_resolved *c);
+/* n samples of x0 and x_t with their latents, for inspection and external tools. */
+int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
+
+#endif

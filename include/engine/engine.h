@@ -1,0 +1,83 @@
+/* engine — the training step loop of one task (engine_direct): draw a batch of (x0, t, xi),
+ * form x_t, evaluate the denoiser, the DSM loss and its gradient, and take an optimiser step.
+ *
+ * Sample g = step B + b of a task draws x0 from the MCM at index g (online) or g mod n (finite
+ * training set), xi at index g (or g mod n with frozen noise) and its time at the same index as
+ * xi, all from the task's counter-based streams: a step's numbers depend only on (seed, task,
+ * step), never on the rank or on what ran before. A fixed skip c = alpha_t is applied here,
+ * per sample, since samples of one batch may have different times.
+ *
+ * With a user data set (engine_data, `data.file`), sample g takes x0 = training row r, r drawn
+ * uniformly with replacement from stream (seed, task, RNG_ROWS) at index g; xi and the time are
+ * drawn exactly as for MCM data. Sampling with replacement keeps a step's numbers a function of
+ * (seed, task, step) alone, like the online MCM stream, so checkpoints need no epoch state. */
+#ifndef MCMSIM_ENGINE_H
+#define MCMSIM_ENGINE_H
+
+#include "base/cfg.h"
+#include "core/clone.h"
+#include "core/diffusion.h"
+#include "core/loss.h"
+#include "core/mcm.h"
+#include "core/model.h"
+#include "core/optim.h"
+
+#include <stdint.h>
+
+/* A user data set for training and evaluation, shared read-only by every task of a rank. */
+typedef struct {
+    int d;
+    const double *rows;      /* [n_rows][d] row-major, every row of the data set */
+    long n_rows;             /* rows in the data set */
+    long n_train;            /* training rows: rows 0 .. n_train-1 */
+    const double *test;      /* [n_test][d] evaluation rows: the held-out tail, or the training
+                                rows when data.test_fraction = 0 */
+    long n_test;             /* evaluation rows */
+    const clone_t *clone;    /* Gaussian and mean clones of the training rows */
+    const double *m, *u, *v; /* unit spikes for the overlaps, NULL when not given */
+} engine_data;
+
+typedef struct {
+    const cfg_t *c; /* the task's configuration (sweeps applied) */
+    uint32_t seed;
+    uint64_t task;
+    int d, B;
+    mcm_model data;        /* the MCM (unused, zeroed, with a user data set) */
+    const engine_data *ud; /* user data set, NULL: MCM data */
+    const double *spk[3];  /* m, u, v for the observers (NULL: none, overlaps are NaN) */
+    model net;
+    optim opt;
+    optim_sphere sph;
+    diff_schedule sch;
+    loss_kind loss;
+    int fixed_skip;   /* add alpha_t x_t outside the model */
+    long steps;       /* total steps of the run */
+    long step;        /* steps taken */
+    uint64_t n_train; /* finite data: training set size, 0 online */
+    double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
+    double loss_sum; /* training loss summed since the last engine_take_loss */
+    long loss_n;
+} engine;
+
+/* Model spec of a configuration (the engine's choices applied: fixed skip outside the model). */
+model_spec engine_model_spec(const cfg_t *c, int d, int bmax);
+/* The MCM of a configuration at dimension d. */
+mcm_params engine_mcm_params(const cfg_t *c, int d);
+/* Run length and training-set size of a configuration at dimension d. */
+long engine_steps(const cfg_t *c, int d);
+uint64_t engine_n_train(const cfg_t *c, int d);
+
+/* ud: a user data set of dimension d, or NULL for MCM data. */
+void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch,
+                 const engine_data *ud);
+/* Training row of sample g (user data): uniform on 0 .. n_train-1 from (seed, task, RNG_ROWS). */
+long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g);
+void engine_free(engine *e);
+/* One optimisation step. */
+void engine_step(engine *e);
+/* Denoiser output D(x_t) for n inputs with coefficient alpha (the fixed skip included). */
+void engine_denoise(engine *e, int n, const double *xt, double alpha, double *out);
+/* Mean training loss since the previous call (NaN when no step was taken). */
+double engine_take_loss(engine *e);
+
+#endif

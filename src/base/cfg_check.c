@@ -1,0 +1,137 @@
+/* cfg_check — the rules that span several configuration keys (cfg_check_cross), each reported
+ * with where the keys were set and what is expected. The per-key rules (type, range, enum) live
+ * in the schema table of cfg_schema.c. Enum values are named as the schema spells them, so this
+ * layer needs no computation module's C enums. */
+#include "cfg_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static void check_coupling(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ic = cfg_find("mcm", "coupling"), in = cfg_find("mcm", "nu_law");
+    if (!ok[ic] || !ok[in]) return;
+    if (cfg_enum_is(ic, c->v.mcm.coupling, "independent") ||
+        cfg_enum_is(in, c->v.mcm.nu_law, "rademacher"))
+        return;
+    char cb[32], nb[32];
+    cfg_error_add(err,
+                  "%s: key 'mcm.coupling': coupling '%s' defines nu from lambda, which needs "
+                  "mcm.nu_law = rademacher (got '%s' from %s), expected coupling = independent "
+                  "or nu_law = rademacher",
+                  cfg_where(c, ic), cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
+                  cfg_enum_name(in, c->v.mcm.nu_law, nb, sizeof nb), c->origin[in]);
+}
+
+static void check_diffusion(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ilo = cfg_find("diffusion", "beta_min"), ihi = cfg_find("diffusion", "beta_max");
+    int is = cfg_find("diffusion", "schedule"), it = cfg_find("diffusion", "t");
+    char lo[32], hi[32], t[32];
+    cfg_format_value(&c->v, ilo, lo, sizeof lo);
+    cfg_format_value(&c->v, ihi, hi, sizeof hi);
+    cfg_format_value(&c->v, it, t, sizeof t);
+    if (ok[ilo] && ok[ihi] && c->v.diffusion.beta_max < c->v.diffusion.beta_min)
+        cfg_error_add(err,
+                      "%s: key 'diffusion.beta_max': %s is below diffusion.beta_min = %s "
+                      "(from %s), expected beta_max >= beta_min",
+                      cfg_where(c, ihi), hi, lo, c->origin[ilo]);
+    if (ok[is] && ok[it] && cfg_enum_is(is, c->v.diffusion.schedule, "ddpm") &&
+        c->v.diffusion.t > 1)
+        cfg_error_add(err,
+                      "%s: key 'diffusion.t': %s lies outside the ddpm time interval "
+                      "(schedule from %s), expected t in [0, 1] with schedule = ddpm",
+                      cfg_where(c, it), t, c->origin[is]);
+}
+
+static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int id = cfg_find("mcm", "d");
+    if (!ok[id]) return;
+    const cfg_int_list *d = &c->v.mcm.d;
+    for (int a = 0; a < d->n; a++)
+        for (int b = 0; b < a; b++)
+            if (d->v[a] == d->v[b]) {
+                cfg_error_add(err,
+                              "%s: key 'mcm.d': value %ld appears twice (elements %d and %d), "
+                              "expected distinct dimensions",
+                              cfg_where(c, id), d->v[a], b + 1, a + 1);
+                return;
+            }
+}
+
+static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int it = cfg_find("sample", "task"), id = cfg_find("mcm", "d"), is = cfg_find("run", "n_seeds");
+    if (!ok[it] || !ok[id] || !ok[is]) return;
+    long n_tasks = c->v.mcm.d.n * c->v.run.n_seeds;
+    if (c->v.sample.task >= n_tasks)
+        cfg_error_add(err,
+                      "%s: key 'sample.task': %ld is not a task index (%d dimension(s) x %ld "
+                      "seed(s) = %ld tasks), expected 0 <= task <= %ld",
+                      cfg_where(c, it), c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks,
+                      n_tasks - 1);
+}
+
+/* Smallest training time the configuration can draw. */
+static double train_t_min(const cfg_t *v)
+{
+    double lo = v->diffusion.t;
+    if (v->train.times == 1)
+        for (int k = 0; k < v->train.t_list.n; k++)
+            lo = k ? fmin(lo, v->train.t_list.v[k]) : v->train.t_list.v[k];
+    if (v->train.times == 2) lo = v->train.t_min;
+    for (int k = 0; k < v->sweep.t.n; k++)
+        lo = fmin(lo, v->sweep.t.v[k]);
+    return lo;
+}
+
+static void check_train(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int itimes = cfg_find("train", "times"), il = cfg_find("train", "t_list");
+    int ilo = cfg_find("train", "t_min"), ihi = cfg_find("train", "t_max");
+    int iloss = cfg_find("train", "loss");
+    const cfg_t *v = &c->v;
+    if (ok[itimes] && ok[il] && v->train.times == 1 && v->train.t_list.n == 0)
+        cfg_error_add(err,
+                      "%s: key 'train.times': 'list' needs times in train.t_list (got none), "
+                      "expected train.t_list = t1, t2, ...",
+                      cfg_where(c, itimes));
+    if (ok[ilo] && ok[ihi] && v->train.t_max < v->train.t_min)
+        cfg_error_add(err,
+                      "%s: key 'train.t_max': below train.t_min (from %s), expected "
+                      "t_max >= t_min",
+                      cfg_where(c, ihi), c->origin[ilo]);
+    if (ok[iloss] && v->train.loss != 0 && !(train_t_min(v) > 0))
+        cfg_error_add(err,
+                      "%s: key 'train.loss': the eps and score losses divide by sigma_t, which "
+                      "vanishes at t = 0, expected every training time > 0 or loss = x0",
+                      cfg_where(c, iloss));
+}
+
+static void check_covar(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ir = cfg_find("covar", "grid_rows"), ic = cfg_find("covar", "grid_cols");
+    int is = cfg_find("covar", "save_matrix"), ig = cfg_find("covar", "groups");
+    const cfg_t *v = &c->v;
+    if (ok[ir] && ok[ic] && (v->covar.grid_rows == 0) != (v->covar.grid_cols == 0))
+        cfg_error_add(err,
+                      "%s: key 'covar.grid_rows': %ld rows with covar.grid_cols = %ld (from %s), "
+                      "expected both 0 (near-square grid) or both positive",
+                      cfg_where(c, ir), v->covar.grid_rows, v->covar.grid_cols, c->origin[ic]);
+    if (ok[is] && ok[ig] && v->covar.save_matrix && v->covar.groups != 1)
+        cfg_error_add(err,
+                      "%s: key 'covar.save_matrix': matrices are written by the whole job, but "
+                      "covar.groups = %ld (from %s), expected covar.groups = 1 with save_matrix",
+                      cfg_where(c, is), v->covar.groups, c->origin[ig]);
+}
+
+void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    check_covar(c, ok, err);
+    check_train(c, ok, err);
+    check_coupling(c, ok, err);
+    check_diffusion(c, ok, err);
+    check_dims(c, ok, err);
+    check_task(c, ok, err);
+}

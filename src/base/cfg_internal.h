@@ -1,0 +1,25 @@
+/* cfg_internal — private to the cfg sources (cfg.c, cfg_schema.c, cfg_value.c, cfg_check.c):
+ * suggestions for mistyped keys, error collection, value parsing and the cross-key rules. */
+#ifndef MCMSIM_CFG_INTERNAL_H
+#define MCMSIM_CFG_INTERNAL_H
+
+#include "base/cfg.h"
+
+int cfg_section_known(const char *section);
+int cfg_distance(const char *a, const char *b);
+/* Nearest schema key to a mistyped one (index) or section (name); -1 / NULL when none is close. */
+int cfg_suggest_key(const char *section, const char *key);
+const char *cfg_suggest_section(const char *section);
+/* "[run] [mcm] ..." and "unknown key (did you mean 'mcm.beta_u'?), expected one of ...". */
+void cfg_list_sections(char *buf, size_t len);
+void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len);
+void cfg_error_add(cfg_errors *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cfg_value.c: value i of the schema parsed from text s into v (0 on success, the reason in
+ * why); the expectation of entry i in words; blanks stripped in place. */
+int cfg_parse_entry(int i, const char *s, cfg_t *v, char *why, size_t n);
+void cfg_describe_expected(const cfg_entry *e, char *buf, size_t len);
+void cfg_trim(char *s);
+/* Cross-key rules of the schema; ok[i] is nonzero when key i resolved without error. */
+void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err);
+
+#endif

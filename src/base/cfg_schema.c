@@ -1,0 +1,467 @@
+/* cfg_schema — the one declared table of configuration keys (cross-key rules: cfg_check.c).
+ *
+ * Everything the user can set is listed here exactly once: input/reference.ini, the error
+ * messages, cfg_print and the HDF5 attributes are all derived from this table, and the unit
+ * tests check reference.ini against it. Enum strings must list the values in the order of the
+ * C enums in mcm.h and diffusion.h, because the parsed index is stored as the enum value. */
+#include "cfg_internal.h"
+
+#include <math.h>
+
+#include <stdio.h>
+#include <string.h>
+
+/* Section, key, and where the value lives in cfg_t (offset and width). */
+#define FIELD(sec, name)                                                                           \
+    .section = #sec, .key = #name, .offset = offsetof(cfg_t, sec.name),                            \
+    .size = sizeof(((cfg_t *)0)->sec.name)
+
+const cfg_entry cfg_schema[] = {
+    /* [run] */
+    {FIELD(run, seed), .type = CFG_INT, .def = "1", .min = 0, .max = 4294967295.0,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "global seed of every random stream; same seed, same numbers on any rank count"},
+    {FIELD(run, n_seeds), .type = CFG_INT, .def = "1", .min = 1, .max = 4096, .restart = CFG_FIXED,
+     .units = "replicas",
+     .help = "independent replicas (walkers) per dimension; tasks = len(mcm.d) x n_seeds"},
+    {FIELD(run, output), .type = CFG_STRING, .def = "mcmsim.h5", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "output HDF5 file; the command-line option -o overrides it"},
+
+    /* [mcm] */
+    {FIELD(mcm, d), .type = CFG_INT_LIST, .def = NULL, .min = 3, .max = 1048575,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "input dimensions d, comma-separated; one task per dimension and seed"},
+    {FIELD(mcm, beta_m), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1", .help = "strength beta_m of the mean spike m"},
+    {FIELD(mcm, beta_u), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1",
+     .help = "strength beta_u of the covariance spike u (variance 1 + beta_u along u)"},
+    {FIELD(mcm, beta_v), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6, .restart = CFG_FIXED,
+     .units = "1",
+     .help = "strength beta_v of the cumulant spike v, hidden from the covariance by whitening"},
+    {FIELD(mcm, nu_law), .type = CFG_ENUM, .def = "rademacher",
+     .enums = "rademacher|skewed|gaussian", .restart = CFG_FIXED, .units = "",
+     .help = "law of the non-Gaussian latent nu (unit variance); gaussian is the null model"},
+    {FIELD(mcm, skew_q), .type = CFG_DOUBLE, .def = "0.3", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN | CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "probability q_T of the rare point of the skewed two-point law (nu_law = skewed)"},
+    {FIELD(mcm, coupling), .type = CFG_ENUM, .def = "independent",
+     .enums = "independent|sign|threshold", .restart = CFG_FIXED, .units = "",
+     .help = "joint law of (lambda, nu): independent, nu = sign(lambda), or "
+             "nu = sign(lambda^2 - median)"},
+    {FIELD(mcm, whitening), .type = CFG_ENUM, .def = "spike", .enums = "spike|full",
+     .restart = CFG_FIXED, .units = "",
+     .help = "whitening: S = I - c_S v v^T (spike) or re-whiten the (u, v) block (full)"},
+    {FIELD(mcm, spikes), .type = CFG_ENUM, .def = "qr", .enums = "qr|axes|random",
+     .restart = CFG_FIXED, .units = "",
+     .help = "spike geometry: orthonormalised Gaussians (qr), e_0 e_1 e_2 (axes), or random"},
+    {FIELD(mcm, mixture), .type = CFG_ENUM, .def = "none", .enums = "none|labelled",
+     .restart = CFG_FIXED, .units = "",
+     .help = "none: every sample from the model; labelled: y = -1 half the time draws N(0, I)"},
+    {FIELD(mcm, mean_term), .type = CFG_ENUM, .def = "plain", .enums = "plain|label",
+     .restart = CFG_FIXED, .units = "",
+     .help = "mean term beta_m m (plain) or beta_m y m (label) in the labelled mixture"},
+
+    /* [diffusion] */
+    {FIELD(diffusion, schedule), .type = CFG_ENUM, .def = "ou", .enums = "ou|ve|ddpm",
+     .restart = CFG_FIXED, .units = "",
+     .help = "noise schedule: ou (alpha = e^-t), ve (sigma = t), ddpm (linear beta on [0, 1])"},
+    {FIELD(diffusion, t), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time",
+     .help = "diffusion time t of x_t = alpha_t x_0 + sigma_t xi; at most 1 with schedule = ddpm"},
+    {FIELD(diffusion, beta_min), .type = CFG_DOUBLE, .def = "0.1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1/time", .help = "ddpm: noise rate beta(t) at t = 0"},
+    {FIELD(diffusion, beta_max), .type = CFG_DOUBLE, .def = "20", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1/time",
+     .help = "ddpm: noise rate beta(t) at t = 1, at least beta_min"},
+
+    /* [stats] */
+    {FIELD(stats, n_samples), .type = CFG_INT, .def = "100000", .min = 1, .max = 1e12,
+     .restart = CFG_CHANGEABLE, .units = "samples",
+     .help = "samples drawn per task for the moment and histogram statistics"},
+    {FIELD(stats, block), .type = CFG_INT, .def = "4096", .min = 1, .max = 1e9,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "samples per work unit, the grain of scheduling and checkpoints"},
+    {FIELD(stats, bins), .type = CFG_INT, .def = "60", .min = 2, .max = 10000, .restart = CFG_FIXED,
+     .units = "bins", .help = "histogram bins per projected direction"},
+    {FIELD(stats, range), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 100,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "std",
+     .help = "histogram half-width, in standard deviations of the projected direction"},
+
+    /* [sample] */
+    {FIELD(sample, n), .type = CFG_INT, .def = "1000", .min = 1, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "samples", .help = "samples written by 'mcmsim sample'"},
+    {FIELD(sample, task), .type = CFG_INT, .def = "0", .min = 0, .max = CFG_LIST_MAX * 4096.0 - 1,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "task drawn by 'mcmsim sample', index d_index x n_seeds + seed_index (d-major)"},
+
+    /* [model] */
+    {FIELD(model, family), .type = CFG_ENUM, .def = "neuron",
+     .enums = "neuron|twolayer|mlp|linear|symlinear", .restart = CFG_FIXED, .units = "",
+     .help = "denoiser: neuron (A, B: c x + sum_k a_k w_k s(w_k.x), w_k on the sphere), twolayer "
+             "(C), mlp (D), linear (E: W x + b), symlinear (E: P P^T x)"},
+    {FIELD(model, K), .type = CFG_INT, .def = "1", .min = 1, .max = 65536, .restart = CFG_FIXED,
+     .units = "1", .help = "neurons (neuron, twolayer), width H (mlp) or rank h (symlinear)"},
+    {FIELD(model, L), .type = CFG_INT, .def = "3", .min = 2, .max = 64, .restart = CFG_FIXED,
+     .units = "1", .help = "mlp: number of weight layers"},
+    {FIELD(model, activation), .type = CFG_ENUM, .def = "tanh",
+     .enums = "tanh|erf|relu|linear|hermite|matched_u|matched_v", .restart = CFG_FIXED, .units = "",
+     .help = "activation; matched_u / matched_v are the Bayes denoiser's at the training time "
+             "(relu and linear are blind to v)"},
+    {FIELD(model, act_scale), .type = CFG_DOUBLE, .def = "0.5", .min = -1e6, .max = 1e6,
+     .restart = CFG_FIXED, .units = "x units",
+     .help = "output scale of the activation (0.5 tanh is the theory default; use 1 for matched)"},
+    {FIELD(model, hermite_k), .type = CFG_INT, .def = "3", .min = 0, .max = 12,
+     .restart = CFG_FIXED, .units = "1", .help = "order k of the Hermite activation He_k"},
+    {FIELD(model, skip), .type = CFG_ENUM, .def = "fixed", .enums = "fixed|trainable|none",
+     .restart = CFG_FIXED, .units = "",
+     .help =
+         "skip c x: fixed to alpha_t of the sample's time, trainable (starts at alpha_t), none"},
+    {FIELD(model, train_a), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "neuron: train the second-layer amplitudes a_k (otherwise fixed to a0)"},
+    {FIELD(model, a0), .type = CFG_DOUBLE, .def = "1", .min = -1e6, .max = 1e6,
+     .restart = CFG_FIXED, .units = "1", .help = "neuron: fixed amplitude a_k when not trained"},
+    {FIELD(model, init2), .type = CFG_ENUM, .def = "zero", .enums = "zero|small",
+     .restart = CFG_FIXED, .units = "",
+     .help = "initial second layer (trainable a_k, V, last mlp layer, linear W): zero or small"},
+    {FIELD(model, init2_scale), .type = CFG_DOUBLE, .def = "0.01", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1", .help = "standard deviation of the small init"},
+    {FIELD(model, bias), .type = CFG_BOOL, .def = "true", .restart = CFG_FIXED, .units = "",
+     .help = "twolayer, mlp, linear: biases present"},
+
+    /* [train] */
+    {FIELD(train, loss), .type = CFG_ENUM, .def = "x0", .enums = "x0|eps|score",
+     .restart = CFG_FIXED, .units = "",
+     .help = "DSM parameterisation: x0-prediction MSE, epsilon-prediction, score matching"},
+    {FIELD(train, times), .type = CFG_ENUM, .def = "fixed", .enums = "fixed|list|range",
+     .restart = CFG_FIXED, .units = "",
+     .help = "diffusion time per sample: diffusion.t, uniform over train.t_list, or uniform "
+             "on [t_min, t_max]"},
+    {FIELD(train, t_list), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e3,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "time",
+     .help = "times for train.times = list"},
+    {FIELD(train, t_min), .type = CFG_DOUBLE, .def = "0.1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time", .help = "lower end for train.times = range"},
+    {FIELD(train, t_max), .type = CFG_DOUBLE, .def = "1", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "time", .help = "upper end for train.times = range"},
+    {FIELD(train, t_weight), .type = CFG_ENUM, .def = "none", .enums = "none|sigma2",
+     .restart = CFG_FIXED, .units = "",
+     .help = "extra loss weight w(t) over times: none (1) or sigma_t^2"},
+    {FIELD(train, data), .type = CFG_ENUM, .def = "online", .enums = "online|finite",
+     .restart = CFG_FIXED, .units = "",
+     .help = "online: fresh (x0, xi) every sample; finite: n = alpha d^k samples cycled in epochs"},
+    {FIELD(train, batch), .type = CFG_INT, .def = "1", .min = 1, .max = 65536, .restart = CFG_FIXED,
+     .units = "samples", .help = "samples per step (mini-batch B)"},
+    {FIELD(train, n_train_alpha), .type = CFG_DOUBLE, .def = "10", .min = 0, .max = 1e12,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "finite data: n = n_train_alpha d^n_train_power training samples"},
+    {FIELD(train, n_train_power), .type = CFG_INT, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_FIXED, .units = "1", .help = "finite data: the power k of d in n"},
+    {FIELD(train, noise), .type = CFG_ENUM, .def = "redrawn", .enums = "redrawn|frozen",
+     .restart = CFG_FIXED, .units = "",
+     .help = "finite data: diffusion noise xi redrawn at every visit or frozen per sample"},
+    {FIELD(train, steps_alpha), .type = CFG_DOUBLE, .def = "50", .min = 0, .max = 1e15,
+     .flags = CFG_OPEN_MIN, .restart = CFG_CHANGEABLE, .units = "steps",
+     .help = "run length: steps = ceil(steps_alpha d^steps_power)"},
+    {FIELD(train, steps_power), .type = CFG_INT, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "run length power (1: steps_alpha is the d-scaled time tau = steps / d)"},
+
+    /* [optim] */
+    {FIELD(optim, kind), .type = CFG_ENUM, .def = "spherical", .enums = "sgd|spherical|adam",
+     .restart = CFG_FIXED, .units = "",
+     .help = "optimiser: plain SGD, spherical SGD (neuron rows stay on the sphere), Adam"},
+    {FIELD(optim, delta), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e6,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "learning rate eta = delta / d^lr_power (Adam: eta = delta, use lr_power = 0)"},
+    {FIELD(optim, lr_power), .type = CFG_DOUBLE, .def = "1", .min = 0, .max = 4,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "a in eta = delta / d^a: 1 for the covariance phase, 2 for the cumulant phase"},
+    {FIELD(optim, weight_decay), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e3,
+     .restart = CFG_FIXED, .units = "1", .help = "decoupled weight decay (not on sphere rows)"},
+    {FIELD(optim, beta1), .type = CFG_DOUBLE, .def = "0.9", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam decay rate of the first-moment average"},
+    {FIELD(optim, beta2), .type = CFG_DOUBLE, .def = "0.999", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam decay rate of the second-moment average"},
+    {FIELD(optim, eps), .type = CFG_DOUBLE, .def = "1e-8", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "Adam epsilon added to the root of the second moment"},
+    {FIELD(optim, schedule), .type = CFG_ENUM, .def = "constant", .enums = "constant|step|cosine",
+     .restart = CFG_FIXED, .units = "",
+     .help = "learning-rate schedule: constant, step (x step_factor every step_every), cosine"},
+    {FIELD(optim, step_every), .type = CFG_INT, .def = "10000", .min = 1, .max = 1e15,
+     .restart = CFG_FIXED, .units = "steps", .help = "schedule = step: steps between decays"},
+    {FIELD(optim, step_factor), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "1",
+     .help = "schedule = step: factor per decay"},
+
+    /* [observe] */
+    {FIELD(observe, n_obs), .type = CFG_INT, .def = "60", .min = 2, .max = 100000,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "observations per task at log-spaced steps (step 0 and the final step included)"},
+    {FIELD(observe, n_eval), .type = CFG_INT, .def = "256", .min = 1, .max = 1e7,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "fixed evaluation set per task, for the test losses on data and both clones"},
+    {FIELD(observe, status_every), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "s",
+     .help = "seconds between status lines on rank 0 (0: none); --quiet silences them"},
+
+    /* [sweep] */
+    {FIELD(sweep, beta_m), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_m to sweep (tasks = d x seeds x every swept combination)"},
+    {FIELD(sweep, beta_u), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_u to sweep"},
+    {FIELD(sweep, beta_v), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of mcm.beta_v to sweep"},
+    {FIELD(sweep, t), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e3,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "time",
+     .help = "values of diffusion.t to sweep"},
+    {FIELD(sweep, delta), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,
+     .flags = CFG_NONE_OK, .restart = CFG_FIXED, .units = "1",
+     .help = "values of optim.delta to sweep"},
+    /* [scaling] */
+    {FIELD(scaling, watch_u), .type = CFG_BOOL, .def = "true", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_u| for threshold crossings (sample complexity of u)"},
+    {FIELD(scaling, watch_v), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_v| for threshold crossings (sample complexity of v)"},
+    {FIELD(scaling, watch_m), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "watch max |m_m| for threshold crossings (the mean spike)"},
+    {FIELD(scaling, watch_subspace), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED,
+     .units = "", .help = "watch the subspace overlap with span(u, v) for threshold crossings"},
+    {FIELD(scaling, thresholds), .type = CFG_DOUBLE_LIST, .def = "0.5", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN, .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "overlap thresholds; n* is the first sample count at which a watched overlap "
+             "reaches each"},
+    {FIELD(scaling, early_stop), .type = CFG_BOOL, .def = "true", .restart = CFG_CHANGEABLE,
+     .units = "",
+     .help = "stop a task once every watched overlap crossed every threshold (else run the "
+             "whole budget train.steps_*); tasks that reach the budget are censored"},
+    {FIELD(scaling, check_every), .type = CFG_INT, .def = "0", .min = 0, .max = 1e12,
+     .restart = CFG_CHANGEABLE, .units = "steps",
+     .help = "steps between crossing checks (0: ceil(d / 16), a resolution of 1/16 d-step)"},
+    {FIELD(scaling, bootstrap), .type = CFG_INT, .def = "1000", .min = 10, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "resamples",
+     .help = "bootstrap resamples for the confidence interval of each median n*"},
+    {FIELD(scaling, level), .type = CFG_DOUBLE, .def = "0.95", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MIN | CFG_OPEN_MAX, .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "confidence level of the intervals (medians and exponents)"},
+    {FIELD(scaling, fit_log_power), .type = CFG_DOUBLE, .def = "0", .min = -10, .max = 10,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "fixed p of the fit n* = C d^k (log d)^p (0: a pure power law)"},
+    {FIELD(scaling, ode_points), .type = CFG_INT, .def = "100", .min = 2, .max = 100000,
+     .restart = CFG_CHANGEABLE, .units = "1",
+     .help = "points of the theory overlap ODE m(tau) stored per dimension"},
+
+    /* [checkpoint] */
+    {FIELD(checkpoint, every_seconds), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "s",
+     .help = "wall-clock seconds between checkpoints of 'mcmsim run' (0: only on a stop request)"},
+    {FIELD(checkpoint, every_steps), .type = CFG_INT, .def = "0", .min = 0, .max = 1e15,
+     .restart = CFG_CHANGEABLE, .units = "steps",
+     .help = "training steps of rank 0 between checkpoints (0: by time only)"},
+    {FIELD(checkpoint, dir), .type = CFG_STRING, .def = "ckpt", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "directory of the checkpoints and their index"},
+    {FIELD(checkpoint, keep), .type = CFG_INT, .def = "2", .min = 1, .max = 60,
+     .restart = CFG_CHANGEABLE, .units = "files", .help = "checkpoints kept (the newest)"},
+    /* [data] */
+    {FIELD(data, file), .type = CFG_STRING, .def = "none", .restart = CFG_FIXED, .units = "",
+     .help = "HDF5 file of a user dataset (N x d); none: data are drawn from the MCM"},
+    {FIELD(data, dataset), .type = CFG_STRING, .def = "x", .restart = CFG_FIXED, .units = "",
+     .help = "path of the N x d float or double dataset inside data.file"},
+    {FIELD(data, spikes), .type = CFG_STRING, .def = "none", .restart = CFG_FIXED, .units = "",
+     .help = "group of data.file with unit vectors m, u, v (length d) for the overlaps; none: "
+             "overlaps are NaN"},
+    {FIELD(data, test_fraction), .type = CFG_DOUBLE, .def = "0.2", .min = 0, .max = 1,
+     .flags = CFG_OPEN_MAX, .restart = CFG_FIXED, .units = "1",
+     .help = "run: the last fraction of the rows, held out for the test losses (0: test on the "
+             "training rows)"},
+
+    /* [covar] */
+    {FIELD(covar, alpha), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e9,
+     .flags = CFG_OPEN_MIN | CFG_NONE_OK, .restart = CFG_FIXED, .units = "samples/d",
+     .help = "sample sizes n = ceil(alpha d), one task each (MCM: required; data.file: the first "
+             "n rows, none: all rows)"},
+    {FIELD(covar, block), .type = CFG_INT, .def = "512", .min = 1, .max = 1e7, .restart = CFG_FIXED,
+     .units = "samples", .help = "samples per streamed block of the covariance accumulation"},
+    {FIELD(covar, k), .type = CFG_INT, .def = "4", .min = 1, .max = 1048575, .restart = CFG_FIXED,
+     .units = "vectors", .help = "top eigenvectors kept per task (their overlaps with m, u, v)"},
+    {FIELD(covar, solver), .type = CFG_ENUM, .def = "pdsyevd", .enums = "pdsyevd|pdsyevr",
+     .restart = CFG_CHANGEABLE, .units = "",
+     .help = "ScaLAPACK eigensolver: pdsyevd (all vectors) or pdsyevr (all values, top k vectors)"},
+    {FIELD(covar, bins), .type = CFG_INT, .def = "100", .min = 2, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "bins", .help = "bins of the spectrum histogram per task"},
+    {FIELD(covar, save_matrix), .type = CFG_BOOL, .def = "false", .restart = CFG_CHANGEABLE,
+     .units = "", .help = "write every task's d x d covariance (needs covar.groups = 1)"},
+    {FIELD(covar, grid_rows), .type = CFG_INT, .def = "0", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "ranks",
+     .help = "process-grid rows per group (0 with grid_cols = 0: near-square)"},
+    {FIELD(covar, grid_cols), .type = CFG_INT, .def = "0", .min = 0, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "ranks",
+     .help = "process-grid columns per group (rows x cols = ranks per group)"},
+    {FIELD(covar, block_size), .type = CFG_INT, .def = "64", .min = 1, .max = 4096,
+     .restart = CFG_CHANGEABLE, .units = "rows",
+     .help = "ScaLAPACK block-cyclic block size (square blocks)"},
+    {FIELD(covar, groups), .type = CFG_INT, .def = "1", .min = 1, .max = 1e6,
+     .restart = CFG_CHANGEABLE, .units = "groups",
+     .help = "rank groups running tasks side by side, each on its own grid (ranks % groups = 0)"},
+
+    /* [clone] */
+    {FIELD(clone, method), .type = CFG_ENUM, .def = "auto", .enums = "auto|cholesky|eigen",
+     .restart = CFG_FIXED, .units = "",
+     .help = "Gaussian-clone factor: Cholesky (pdpotrf), eigendecomposition, or auto (Cholesky, "
+             "eigen when not positive definite)"},
+    {FIELD(clone, jitter), .type = CFG_DOUBLE, .def = "1e-10", .min = 0, .max = 1,
+     .restart = CFG_FIXED, .units = "1",
+     .help = "diagonal jitter added before the Cholesky factorisation, relative to tr(Cov)/d"},
+    {FIELD(clone, n_samples), .type = CFG_INT, .def = "0", .min = 0, .max = 1e9,
+     .restart = CFG_CHANGEABLE, .units = "samples",
+     .help = "covar: Gaussian- and mean-clone samples written per task (0: none)"},
+};
+const int cfg_schema_n = (int)(sizeof cfg_schema / sizeof cfg_schema[0]);
+
+_Static_assert(sizeof cfg_schema / sizeof cfg_schema[0] <= CFG_MAX_KEYS,
+               "cfg_resolved.origin has room for CFG_MAX_KEYS keys");
+void cfg_list_sections(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cfg_schema_n && used < len; i++)
+        if (i == 0 || strcmp(cfg_schema[i].section, cfg_schema[i - 1].section) != 0)
+            used += (size_t)snprintf(buf + used, len - used, "%s[%s]", i ? " " : "",
+                                     cfg_schema[i].section);
+}
+
+static void list_keys(const char *section, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < cfg_schema_n && used < len; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+                                     cfg_schema[i].key);
+}
+
+/* "unknown key (did you mean 'mcm.beta_u'?), expected one of the keys of [mcm]: ..." */
+void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len)
+{
+    char keys[CFG_ERR_LEN / 2];
+    int s = cfg_suggest_key(section, key);
+    size_t used = (size_t)snprintf(buf, len, "unknown key");
+    if (s >= 0)
+        used += (size_t)snprintf(buf + used, len - used, " (did you mean '%s.%s'?)",
+                                 cfg_schema[s].section, cfg_schema[s].key);
+    if (used >= len) return;
+    if (cfg_section_known(section)) {
+        list_keys(section, keys, sizeof keys);
+        snprintf(buf + used, len - used, ", expected one of the keys of [%s]: %s", section, keys);
+    } else {
+        cfg_list_sections(keys, sizeof keys);
+        snprintf(buf + used, len - used, ", expected section.key with a section of %s", keys);
+    }
+}
+
+/* Where key i came from, as an error-message prefix: "FILE:LINE", "command line" or "FILE". */
+const char *cfg_where(const cfg_resolved *c, int i)
+{
+    return strcmp(c->origin[i], "default") == 0 ? c->file : c->origin[i];
+}
+
+int cfg_find(const char *section, const char *key)
+{
+    for (int i = 0; i < cfg_schema_n; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0 && strcmp(cfg_schema[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+int cfg_section_known(const char *section)
+{
+    for (int i = 0; i < cfg_schema_n; i++)
+        if (strcmp(cfg_schema[i].section, section) == 0) return 1;
+    return 0;
+}
+
+int cfg_enum_is(int i, int idx, const char *name)
+{
+    char buf[64];
+    return strcmp(cfg_enum_name(i, idx, buf, sizeof buf), name) == 0;
+}
+
+const char *cfg_enum_name(int i, int idx, char *buf, size_t len)
+{
+    const char *p = cfg_schema[i].enums;
+    for (int k = 0; p && k < idx; k++) {
+        p = strchr(p, '|');
+        if (p) p++;
+    }
+    if (!p || idx < 0) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    size_t n = strcspn(p, "|");
+    snprintf(buf, len, "%.*s", (int)n, p);
+    return buf;
+}
+
+/* Optimal-string-alignment distance, so that a swapped pair of letters counts as one typo. */
+int cfg_distance(const char *a, const char *b)
+{
+    enum { W = 128 };
+    size_t na = strlen(a), nb = strlen(b);
+    if (na >= W || nb >= W) return W;
+    int d[3][W + 1]; /* rows i-2, i-1, i (mod 3) */
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        int *cur = d[i % 3], *prev = d[(i - 1) % 3], *pp = d[(i + 1) % 3];
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+            if (prev[j - 1] + cost < v) v = prev[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+        }
+    }
+    return d[na % 3][nb];
+}
+
+/* Typos worth a suggestion: about one in three letters wrong, at least one. */
+static int close_enough(int dist, const char *typed)
+{
+    int len = (int)strlen(typed);
+    return dist <= (len / 3 > 1 ? len / 3 : 1);
+}
+
+int cfg_suggest_key(const char *section, const char *key)
+{
+    for (int i = 0; i < cfg_schema_n; i++) /* the right key in the wrong section */
+        if (strcmp(cfg_schema[i].key, key) == 0) return i;
+    char typed[300], full[300];
+    snprintf(typed, sizeof typed, "%s.%s", section, key);
+    int best = -1, best_d = 1 << 30;
+    for (int i = 0; i < cfg_schema_n; i++) {
+        snprintf(full, sizeof full, "%s.%s", cfg_schema[i].section, cfg_schema[i].key);
+        int dist = cfg_distance(typed, full);
+        if (dist < best_d) best = i, best_d = dist;
+    }
+    return best >= 0 && close_enough(best_d, key) ? best : -1;
+}
+
+const char *cfg_suggest_section(const char *section)
+{
+    const char *best = NULL;
+    int best_d = 1 << 30;
+    for (int i = 0; i < cfg_schema_n; i++) {
+        int dist = cfg_distance(section, cfg_schema[i].section);
+        if (dist < best_d) best = cfg_schema[i].section, best_d = dist;
+    }
+    return best && close_enough(best_d, section) ? best : NULL;
+}

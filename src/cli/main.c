@@ -1,0 +1,170 @@
+/* mcmsim — command-line entry point: options, configuration, banner, dispatch. */
+#include "base/cfg.h"
+#include "cli/cmd.h"
+#include "base/log.h"
+#include "base/version.h"
+#include "parallel/par.h"
+#include "parallel/h5chk.h"
+
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const main_usage =
+    "usage: mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5]\n"
+    "                         [--dry-run] [--print-config] [--quiet]\n"
+    "       mcmsim stats CONFIG [same options]\n"
+    "       mcmsim sample CONFIG [same options]\n"
+    "       mcmsim covar CONFIG [same options]\n"
+    "       mcmsim theory CONFIG [--set section.key=value]...\n"
+    "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
+    "       mcmsim --help | --version\n"
+    "\n"
+    "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
+    "           m, u, v and test losses on data and clones at log-spaced steps\n"
+    "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
+    "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
+    "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
+    "  covar    per task (d x sweep x replica x covar.alpha), the sample covariance on a\n"
+    "           ScaLAPACK grid: spectrum, top eigenvectors vs m, u, v, BBP, clone samples\n"
+    "  sample   write sample.n samples x0, x_t and their latents for task sample.task\n"
+    "\n"
+    "  --set section.key=value  override a configuration key (repeatable, logged)\n"
+    "  -o FILE                  output file (default: run.output)\n"
+    "  --dry-run                validate, print the resolved configuration and a memory/work\n"
+    "                           estimate, exit 0 without computing or writing anything\n"
+    "  --print-config           print every key, its value and where it came from; exit 0\n"
+    "  --quiet                  no banner or progress on stdout\n"
+    "  --restart[=CKPT]         run: continue from the newest valid checkpoint (or CKPT)\n"
+    "  --time-limit SECONDS     run: stop with a checkpoint (exit 3) before this wall time\n"
+    "\n"
+    "Every key is documented in input/reference.ini. Exit codes: 0 done, 1 runtime failure,\n"
+    "2 usage or configuration error, 3 stopped with a checkpoint.\n";
+
+static void main_version(void)
+{
+    unsigned maj, min, rel;
+    char mpiv[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    H5get_libversion(&maj, &min, &rel);
+    MPI_Get_library_version(mpiv, &len);
+    char *nl = strchr(mpiv, '\n');
+    if (nl) *nl = 0;
+    log_info("mcmsim %s (%s, commit %s%s)\n  compiler %s\n  HDF5 %u.%u.%u, GSL %s, %s\n",
+             version_code, version_describe, version_commit, version_dirty ? ", dirty" : "",
+             version_compiler, maj, min, rel, gsl_version, mpiv);
+}
+
+static void main_time_limit(cmd_opts *o, int argc, char **argv, int *i)
+{
+    char *end = NULL;
+    if (*i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option --time-limit needs a value");
+    const char *v = argv[++*i];
+    o->time_limit = strtod(v, &end);
+    if (!end || *end || !(o->time_limit > 0) || !isfinite(o->time_limit))
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "--time-limit expects seconds > 0, got '%s'", v);
+}
+
+/* Every rank parses the same argv, so a usage error is detected everywhere: collective. */
+static void main_parse(int argc, char **argv, cmd_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
+    o->command = argv[1];
+    const char *known[] = {"run", "stats", "sample", "theory", "analyze", "covar"};
+    int ok = 0;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        ok |= !strcmp(o->command, known[i]);
+    if (!ok) LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown command '%s'\n%s", o->command, main_usage);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--dry-run"))
+            o->dry_run = 1;
+        else if (!strcmp(a, "--print-config"))
+            o->print_config = 1;
+        else if (!strcmp(a, "--quiet"))
+            o->quiet = 1;
+        else if (!strcmp(a, "--restart"))
+            o->restart = 1;
+        else if (!strncmp(a, "--restart=", 10))
+            o->restart = 1, o->restart_path = a + 10;
+        else if (!strcmp(a, "--time-limit"))
+            main_time_limit(o, argc, argv, &i);
+        else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
+            if (i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option %s needs a value", a);
+            const char *v = argv[++i];
+            if (a[1] == 'o')
+                o->output = v;
+            else if (!strchr(v, '=') || v[0] == '=')
+                LOG_DIE_COLL(LOG_EXIT_USAGE, "--set expects section.key=value, got '%s'", v);
+            else if (o->n_set == CFG_LIST_MAX)
+                LOG_DIE_COLL(LOG_EXIT_USAGE, "more than %d --set options", CFG_LIST_MAX);
+            else
+                o->sets[o->n_set++] = v;
+        } else if (a[0] == '-' && a[1] != 0)
+            LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown option '%s'\n%s", a, main_usage);
+        else if (!o->config)
+            o->config = a;
+        else
+            LOG_DIE_COLL(LOG_EXIT_USAGE, "unexpected argument '%s' (config already '%s')", a,
+                         o->config);
+    }
+    if (!o->config)
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "%s needs a CONFIG file\n%s", o->command, main_usage);
+    if (o->output && !o->output[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "-o needs a non-empty path");
+}
+
+static void main_banner(const cmd_opts *o)
+{
+    main_version();
+    log_info("  command %s, config %s, %d rank%s\n", o->command, o->config, log_size(),
+             log_size() == 1 ? "" : "s");
+}
+
+int main(int argc, char **argv)
+{
+    par_init(&argc, &argv);
+    h5chk_init();
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        log_info("%s", main_usage);
+        MPI_Finalize();
+        return LOG_EXIT_OK;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        main_version();
+        MPI_Finalize();
+        return LOG_EXIT_OK;
+    }
+    cmd_opts o;
+    main_parse(argc, argv, &o);
+    /* --print-config output must stay a valid INI file: nothing else on stdout. */
+    log_set_quiet(o.quiet || o.print_config);
+    main_banner(&o);
+    if (!strcmp(o.command, "analyze")) {
+        int rc = cmd_analyze(&o);
+        PAR_MPI(MPI_Finalize());
+        return rc;
+    }
+    static cfg_resolved cfg; /* > 1 MiB: not on the stack */
+    par_cfg_load(o.config, o.sets, o.n_set, &cfg);
+    int rc = LOG_EXIT_OK;
+    if (o.print_config) {
+        if (log_rank() == 0) cfg_print(&cfg, stdout, 1);
+    } else if (!strcmp(o.command, "run")) {
+        rc = cmd_run(&o, &cfg);
+    } else if (!strcmp(o.command, "theory")) {
+        rc = cmd_theory(&o, &cfg);
+    } else if (!strcmp(o.command, "covar")) {
+        rc = cmd_covar(&o, &cfg);
+    } else if (!strcmp(o.command, "stats")) {
+        rc = cmd_stats(&o, &cfg);
+    } else {
+        rc = cmd_sample(&o, &cfg);
+    }
+    PAR_MPI(MPI_Finalize());
+    return rc;
+}

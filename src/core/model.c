@@ -1,0 +1,84 @@
+/* model — dispatch to the families; see include/model.h. */
+#include "core/model.h"
+
+#include "base/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const model_ops *ops;
+    void (*layout)(model *m);
+} model_family_entry;
+
+static model_family_entry model_family_of(model_family f)
+{
+    switch (f) {
+    case MODEL_NEURON:
+        return (model_family_entry){&model_neuron_ops, model_neuron_layout};
+    case MODEL_TWOLAYER:
+        return (model_family_entry){&model_twolayer_ops, model_twolayer_layout};
+    case MODEL_MLP:
+        return (model_family_entry){&model_mlp_ops, model_mlp_layout};
+    case MODEL_LINEAR:
+        return (model_family_entry){&model_linear_ops, model_linear_layout};
+    case MODEL_SYMLINEAR:
+        return (model_family_entry){&model_symlinear_ops, model_symlinear_layout};
+    }
+    LOG_DIE("unknown model family %d", (int)f);
+}
+
+void model_init(model *m, const model_spec *s, uint32_t seed, uint32_t task, int bmax)
+{
+    memset(m, 0, sizeof *m);
+    m->s = *s;
+    m->c = s->c0;
+    m->bmax = bmax > 0 ? bmax : 1;
+    model_family_entry e = model_family_of(s->family);
+    m->ops = e.ops;
+    e.layout(m); /* sets np, rows, sphere */
+    m->theta = LOG_CALLOC(m->np, sizeof(double));
+    m->ops->init(m, seed, task); /* fills theta, allocates the workspace */
+}
+
+size_t model_count(const model_spec *s)
+{
+    model m;
+    memset(&m, 0, sizeof m);
+    m.s = *s;
+    m.bmax = 1;
+    model_family_of(s->family).layout(&m);
+    return m.np;
+}
+
+void model_free(model *m)
+{
+    if (m->ops && m->ops->free_ws) m->ops->free_ws(m);
+    free(m->theta);
+    m->theta = NULL;
+    m->ws = NULL;
+}
+
+void model_forward(model *m, int B, const double *x, double *out)
+{
+    if (B > m->bmax) LOG_DIE("batch %d exceeds the model workspace (%d)", B, m->bmax);
+    m->ops->forward(m, B, x, out);
+}
+
+void model_backward(model *m, int B, const double *x, const double *gout, double *grad)
+{
+    m->ops->backward(m, B, x, gout, grad);
+}
+
+double model_skip_value(const model *m)
+{
+    switch (m->s.skip) {
+    case SKIP_FIXED:
+        return m->c;
+    case SKIP_TRAINABLE:
+        return m->theta[m->np - 1]; /* every family stores c last */
+    case SKIP_NONE:
+        break;
+    }
+    return 0.0;
+}

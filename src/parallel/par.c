@@ -1,0 +1,65 @@
+/* par — the MPI side of the process; see include/parallel/par.h. */
+#include "parallel/par.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static noreturn void par_finalize_exit(int code)
+{
+    int inited = 0, finalized = 0;
+    MPI_Initialized(&inited);
+    MPI_Finalized(&finalized);
+    if (inited && !finalized) MPI_Finalize();
+    exit(code);
+}
+
+static noreturn void par_abort_job(int code)
+{
+    int inited = 0, finalized = 0;
+    MPI_Initialized(&inited);
+    MPI_Finalized(&finalized);
+    if (inited && !finalized) MPI_Abort(MPI_COMM_WORLD, code);
+    exit(code);
+}
+
+void par_init(int *argc, char ***argv)
+{
+    log_process p = {0, 1, par_finalize_exit, par_abort_job};
+    log_set_process(&p); /* before MPI_Init, so a failing init aborts cleanly */
+    PAR_MPI(MPI_Init(argc, argv));
+    PAR_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &p.rank));
+    PAR_MPI(MPI_Comm_size(MPI_COMM_WORLD, &p.size));
+    log_set_process(&p);
+    log_init();
+}
+
+void par_finalize(void)
+{
+    PAR_MPI(MPI_Finalize());
+}
+
+void par_cfg_load(const char *path, const char *const *sets, int n_set, cfg_resolved *out)
+{
+    int n_err = 0;
+    if (log_rank() == 0) {
+        cfg_errors *err = LOG_CALLOC(1, sizeof *err);
+        n_err = cfg_load(path, sets, n_set, out, err);
+        for (int k = 0; k < err->n; k++)
+            fprintf(stderr, "mcmsim: error: %s\n", err->msg[k]);
+        fflush(stderr);
+        free(err);
+    }
+    PAR_MPI(MPI_Bcast(&n_err, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (n_err)
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "%d configuration error(s); see input/reference.ini", n_err);
+    /* The struct holds no pointers, so one byte broadcast carries values, origins and text. */
+    PAR_MPI(MPI_Bcast(out, (int)sizeof *out, MPI_BYTE, 0, MPI_COMM_WORLD));
+    char val[CFG_LINE_MAX];
+    for (int i = 0; i < cfg_schema_n; i++)
+        if (strcmp(out->origin[i], "command line") == 0) {
+            cfg_format_value(&out->v, i, val, sizeof val);
+            log_info("override: %s.%s = %s (command line)\n", cfg_schema[i].section,
+                     cfg_schema[i].key, val);
+        }
+}
