@@ -20,12 +20,14 @@ typedef struct {
 /* Output path: -o if given, else run.output. */
 const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
 
-#include "core/diffusion.h"
 #include "io/h5out.h"
-#include "core/mcm.h"
+#include "parallel/dataset.h"
+#include "spec/spec.h"
 #include "spec/task.h"
 
-diff_schedule cmd_schedule(const cfg_t *c);
+/* The user data set of a configuration (data.file, data.dataset, data.spikes) and where each
+ * key was set, for dataset_open's messages. */
+void cmd_data_source(const cfg_resolved *cr, dataset_src *src);
 /* --dry-run: the resolved configuration and an estimate, on rank 0. */
 void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_per_rank,
                         double variates, double output_bytes);

@@ -10,17 +10,20 @@
  * With a user data set (engine_data, `data.file`), sample g takes x0 = training row r, r drawn
  * uniformly with replacement from stream (seed, task, RNG_ROWS) at index g; xi and the time are
  * drawn exactly as for MCM data. Sampling with replacement keeps a step's numbers a function of
- * (seed, task, step) alone, like the online MCM stream, so checkpoints need no epoch state. */
+ * (seed, task, step) alone, like the online MCM stream, so checkpoints need no epoch state.
+ *
+ * The engine takes a task's spec_train (spec/train_spec.h, filled from the configuration by the
+ * spec layer); it never sees the configuration itself. */
 #ifndef MCMSIM_ENGINE_H
 #define MCMSIM_ENGINE_H
 
-#include "base/cfg.h"
 #include "core/clone.h"
 #include "core/diffusion.h"
 #include "core/loss.h"
 #include "core/mcm.h"
 #include "core/model.h"
 #include "core/optim.h"
+#include "spec/train_spec.h"
 
 #include <stdint.h>
 
@@ -38,7 +41,6 @@ typedef struct {
 } engine_data;
 
 typedef struct {
-    const cfg_t *c; /* the task's configuration (sweeps applied) */
     uint32_t seed;
     uint64_t task;
     int d, B;
@@ -49,8 +51,10 @@ typedef struct {
     optim opt;
     optim_sphere sph;
     diff_schedule sch;
+    spec_times times; /* time of each sample; times.t: the task's (evaluation) time */
     loss_kind loss;
     int fixed_skip;   /* add alpha_t x_t outside the model */
+    int frozen_noise; /* finite data: the noise of sample g is that of its training sample */
     long steps;       /* total steps of the run */
     long step;        /* steps taken */
     uint64_t n_train; /* finite data: training set size, 0 online */
@@ -59,17 +63,9 @@ typedef struct {
     long loss_n;
 } engine;
 
-/* Model spec of a configuration (the engine's choices applied: fixed skip outside the model). */
-model_spec engine_model_spec(const cfg_t *c, int d, int bmax);
-/* The MCM of a configuration at dimension d. */
-mcm_params engine_mcm_params(const cfg_t *c, int d);
-/* Run length and training-set size of a configuration at dimension d. */
-long engine_steps(const cfg_t *c, int d);
-uint64_t engine_n_train(const cfg_t *c, int d);
-
-/* ud: a user data set of dimension d, or NULL for MCM data. */
-void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch,
-                 const engine_data *ud);
+/* The engine of task s (s->d, s->task, ...); the denoiser's workspace holds batches of up to
+ * max(s->batch, eval_batch); ud: a user data set of dimension s->d, or NULL for MCM data. */
+void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_data *ud);
 /* Training row of sample g (user data): uniform on 0 .. n_train-1 from (seed, task, RNG_ROWS). */
 long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g);
 void engine_free(engine *e);

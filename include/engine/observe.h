@@ -45,12 +45,12 @@ extern const char *const observe_scalar_desc[OBS_NSCALAR];
 /* First crossings of thresholds by the watched overlaps (max |m_m|, |m_u|, |m_v| over rows, the
  * subspace overlap), checked every `every` steps: the recorded step is the first checked step at
  * or after the crossing, so the resolution is `every` steps. */
-#define OBS_MAX_WATCH 4
+#define OBS_MAX_WATCH SPEC_NWATCH
 typedef struct {
     int n;                    /* watched quantities */
     int which[OBS_MAX_WATCH]; /* OBS_MAX_M, OBS_MAX_U, OBS_MAX_V or OBS_SUBSPACE */
     int nthr;
-    double thr[CFG_LIST_MAX];
+    double thr[SPEC_LIST_MAX];
     long every;
     long *first;   /* [n][nthr] first step at or above the threshold, -1: not yet */
     int remaining; /* (quantity, threshold) pairs not crossed yet */
@@ -72,7 +72,9 @@ typedef struct {
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */
 int observe_schedule(long steps, int n_obs, long *at);
-void observe_init(observer *o, engine *e, int n_obs, int n_eval);
+/* The observers of engine e's task: s->n_obs observations, s->n_eval evaluation samples, the
+ * crossings of s->crossing (none when the model has no first-layer rows). */
+void observe_init(observer *o, engine *e, const spec_observe *s);
 void observe_free(observer *o);
 /* Records observation n_points when e->step equals its scheduled step; returns 1 then. */
 int observe_maybe(observer *o, engine *e);
@@ -83,5 +85,7 @@ void observe_now(observer *o, engine *e);
 int observe_crossing(observer *o, const engine *e, int force);
 /* Names of the watchable quantities, by OBS_* index ("m", "u", "v", "subspace"). */
 const char *observe_watch_name(int which);
+/* The OBS_* index of a watched quantity of a spec (OBS_MAX_M for SPEC_WATCH_M, ...). */
+int observe_watch_index(spec_watch w);
 
 #endif

@@ -10,8 +10,8 @@
 #ifndef MCMSIM_ANALYSIS_H
 #define MCMSIM_ANALYSIS_H
 
-#include "base/cfg.h"
 #include "io/h5out.h"
+#include "spec/spec.h"
 #include "spec/task.h"
 
 #define ANALYSIS_MAX_WATCH 4
@@ -19,12 +19,14 @@
 typedef struct {
     int ntask, nw, nthr;
     int which[ANALYSIS_MAX_WATCH]; /* OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE */
-    double thr[CFG_LIST_MAX];
+    double thr[SPEC_LIST_MAX];
     double *n_cross; /* [ntask][nw][nthr] samples at the first crossing, NaN when censored */
     double *n_stop;  /* [ntask] samples drawn when the task ended (the censoring time) */
 } analysis_input;
 
-/* Collective (all ranks pass the same input): writes /scaling and /theory. */
-void analysis_write(h5out_file *f, const cfg_t *c, const task_list *tl, const analysis_input *in);
+/* Collective (all ranks pass the same input): writes /scaling and /theory of the run of task
+ * list tl, with a built by spec_analysis_build from the run's configuration. */
+void analysis_write(h5out_file *f, const spec_analysis *a, const task_list *tl,
+                    const analysis_input *in);
 
 #endif

@@ -100,17 +100,6 @@ static void an_bcast_array(double **a, size_t *n)
     PAR_MPI(MPI_Bcast(*a, (int)nn, MPI_DOUBLE, 0, MPI_COMM_WORLD));
 }
 
-/* The watched quantities of a configuration, in the order the observers record them. */
-static int an_watch(const cfg_t *c, int *which)
-{
-    int on[4] = {c->scaling.watch_m, c->scaling.watch_u, c->scaling.watch_v,
-                 c->scaling.watch_subspace};
-    int id[4] = {OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE}, n = 0;
-    for (int j = 0; j < 4; j++)
-        if (on[j]) which[n++] = id[j];
-    return n;
-}
-
 int cmd_analyze(const cmd_opts *o)
 {
     an_file a;
@@ -137,10 +126,13 @@ int cmd_analyze(const cmd_opts *o)
     if (!match)
         LOG_DIE_COLL(LOG_EXIT_USAGE, "the task table of '%s' does not match its configuration",
                      o->config);
-    analysis_input in = {.ntask = tl.n, .nthr = cr.v.scaling.thresholds.n};
-    in.nw = a.n_cross ? an_watch(&cr.v, in.which) : 0;
+    /* The watched quantities and thresholds as the run's observers recorded them. */
+    spec_crossing cs = spec_crossing_at(&cr.v, tl.t[0].d);
+    analysis_input in = {.ntask = tl.n, .nthr = cs.nthr, .nw = a.n_cross ? cs.n : 0};
+    for (int j = 0; j < in.nw; j++)
+        in.which[j] = observe_watch_index(cs.which[j]);
     for (int j = 0; j < in.nthr; j++)
-        in.thr[j] = cr.v.scaling.thresholds.v[j];
+        in.thr[j] = cs.thr[j];
     if ((size_t)tl.n * (size_t)in.nw * (size_t)in.nthr != a.n_cross)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
                      "'%s': the watched overlaps or thresholds differ from those "
@@ -153,7 +145,10 @@ int cmd_analyze(const cmd_opts *o)
     h5out_reopen(&f, o->config, out);
     h5out_remove(&f, "/scaling");
     h5out_remove(&f, "/theory");
-    analysis_write(&f, &cr.v, &tl, &in);
+    spec_analysis sa;
+    spec_analysis_build(&sa, &cr.v, &tl);
+    analysis_write(&f, &sa, &tl, &in);
+    spec_analysis_free(&sa);
     h5out_finish(&f);
     log_info("wrote /scaling and /theory of %s to %s\n", o->config, out);
     free(a.cross), free(a.stop), free(a.id);

@@ -1,4 +1,5 @@
-/* cmd_common — pieces shared by the subcommands: config-to-module translation, dry runs. */
+/* cmd_common — pieces shared by the subcommands: output path, data source, dry runs, grid shape,
+ * the task table. */
 #include "cli/cmd.h"
 
 #include "parallel/dmat.h"
@@ -14,11 +15,18 @@ const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c)
     return o->output ? o->output : c->v.run.output;
 }
 
-diff_schedule cmd_schedule(const cfg_t *c)
+void cmd_data_source(const cfg_resolved *cr, dataset_src *src)
 {
-    diff_schedule s = {(diff_kind)c->diffusion.schedule, c->diffusion.beta_min,
-                       c->diffusion.beta_max};
-    return s;
+    const cfg_t *c = &cr->v;
+    snprintf(src->file, sizeof src->file, "%s", c->data.file);
+    snprintf(src->dataset, sizeof src->dataset, "%s", c->data.dataset);
+    snprintf(src->spikes, sizeof src->spikes, "%s", c->data.spikes);
+    snprintf(src->where_file, sizeof src->where_file, "%s",
+             cfg_where(cr, cfg_find("data", "file")));
+    snprintf(src->where_dataset, sizeof src->where_dataset, "%s",
+             cfg_where(cr, cfg_find("data", "dataset")));
+    snprintf(src->where_spikes, sizeof src->where_spikes, "%s",
+             cfg_where(cr, cfg_find("data", "spikes")));
 }
 
 static void cmd_human_bytes(double b, char *buf, size_t len)

@@ -10,7 +10,6 @@
 #include "core/clone.h"
 #include "cli/cmd.h"
 #include "parallel/covar.h"
-#include "engine/engine.h"
 #include "io/h5out.h"
 #include "base/log.h"
 #include "parallel/spectrum.h"
@@ -138,9 +137,11 @@ static void cov_plan_tasks(cov_plan *pl)
 static void cov_plan_data(cov_plan *pl)
 {
     const cfg_t *c = &pl->cr->v;
-    pl->have_data = dataset_configured(c);
+    pl->have_data = spec_user_data(c);
     if (!pl->have_data) return;
-    dataset_open(&pl->ds, pl->cr);
+    dataset_src src;
+    cmd_data_source(pl->cr, &src);
+    dataset_open(&pl->ds, &src);
     if (c->mcm.d.n != 1 || c->mcm.d.v[0] != pl->ds.d) {
         char why[256];
         snprintf(why, sizeof why, "%d dimension(s) (first %ld) but the data set has d = %d columns",
@@ -149,8 +150,7 @@ static void cov_plan_data(cov_plan *pl)
     }
     for (int k = 0; k < 3; k++)
         pl->spikes[k] = LOG_CALLOC((size_t)pl->ds.d, sizeof(double));
-    pl->have_spikes =
-        dataset_read_spikes(&pl->ds, pl->cr, pl->spikes[0], pl->spikes[1], pl->spikes[2]);
+    pl->have_spikes = dataset_read_spikes(&pl->ds, pl->spikes[0], pl->spikes[1], pl->spikes[2]);
 }
 
 /* Largest per-rank footprint over the tasks: covariance, eigenvectors (and pdsyevr's copy), the
@@ -187,7 +187,7 @@ static void cov_model(const cov_plan *pl, const cov_task *t, cfg_t *tc, mcm_mode
 {
     *tc = pl->cr->v;
     task_apply(&pl->tl.t[t->base], tc);
-    mcm_params p = engine_mcm_params(tc, t->d);
+    mcm_params p = spec_mcm(tc, t->d);
     mcm_init(mod, &p, (uint32_t)tc->run.seed, pl->tl.t[t->base].id);
 }
 

@@ -128,9 +128,11 @@ static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record 
     cfg_t c = x->cr->v;
     task_apply(t, &c);
     double t0 = MPI_Wtime();
+    spec_train s;
+    spec_train_build(&s, &c, t->d, t->id);
     engine e;
-    engine_init(&e, &c, t->d, t->id, OBS_EVAL_CHUNK, x->ud);
-    observe_init(&rec->obs, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
+    engine_init(&e, &s, OBS_EVAL_CHUNK, x->ud);
+    observe_init(&rec->obs, &e, &s.observe);
     rec->k = t->index;
     rec->batch = e.B;
     rec->mmse = rec->obs.mmse;
@@ -145,7 +147,7 @@ static int run_task(run_ctx *x, const task_t *t, const double *blob, run_record 
     }
     int stop = 0;
     /* With nothing to watch (a linear model has no rows) there is nothing to stop early on. */
-    int early = c.scaling.early_stop && rec->obs.cr.n > 0 && rec->obs.cr.nthr > 0;
+    int early = s.observe.crossing.early_stop && rec->obs.cr.n > 0 && rec->obs.cr.nthr > 0;
     while (!stop && e.step < e.steps && !(early && left == 0)) {
         engine_step(&e);
         int seen = observe_maybe(&rec->obs, &e);
@@ -341,9 +343,9 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
     /* A user data set: every row and the clone factor (and its ScaLAPACK work) on every rank. */
     double dd = c->mcm.d.v[0], data = n_rows ? 8.0 * ((double)n_rows * dd + 3 * dd * dd) : 0;
     for (int k = 0; k < tl->n; k++) {
-        model_spec s = engine_model_spec(c, tl->t[k].d, 1);
+        model_spec s = spec_model(c, tl->t[k].d);
         double p = (double)model_count(&s), d = tl->t[k].d;
-        steps += (double)engine_steps(c, tl->t[k].d);
+        steps += (double)spec_steps(c, tl->t[k].d);
         np = fmax(np, p);
         mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
     }
@@ -433,7 +435,10 @@ static void run_finish(h5out_file *f, const cfg_t *c, const task_list *tl, run_r
     run_write_series(f, c, tl->n, rows, rec, nrec);
     analysis_input ain;
     run_crossings(f, rec, nrec, tl->n, &ain);
-    analysis_write(f, c, tl, &ain);
+    spec_analysis sa;
+    spec_analysis_build(&sa, c, tl);
+    analysis_write(f, &sa, tl, &ain);
+    spec_analysis_free(&sa);
     free(ain.n_cross);
     free(ain.n_stop);
     double *fin = run_finals(rec, nrec, tl->n);
@@ -457,7 +462,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
     task_list tl;
-    int user = dataset_configured(c);
+    int user = spec_user_data(c);
     if (user) run_data_check_cfg(cr);
     task_list_from_cfg(&tl, c);
     if (o->dry_run) {
@@ -482,8 +487,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     double *cost = LOG_CALLOC((size_t)tl.n, sizeof(double));
     run_status st = {.every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime()};
     for (int k = 0; k < tl.n; k++) {
-        cost[k] = (double)engine_steps(c, tl.t[k].d) * tl.t[k].d;
-        st.total_steps += engine_steps(c, tl.t[k].d);
+        cost[k] = (double)spec_steps(c, tl.t[k].d) * tl.t[k].d;
+        st.total_steps += spec_steps(c, tl.t[k].d);
     }
     unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);
     const double **active = LOG_CALLOC((size_t)tl.n, sizeof(double *));

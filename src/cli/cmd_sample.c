@@ -3,8 +3,6 @@
  * of bounded memory. Row i is sample index i of the task's streams, whatever the rank count. */
 #include "cli/cmd.h"
 
-#include "engine/engine.h"
-
 #include "io/h5out.h"
 #include "base/log.h"
 #include "parallel/h5chk.h"
@@ -83,10 +81,9 @@ int cmd_sample(const cmd_opts *o, const cfg_resolved *cr)
     }
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "sample");
-    mcm_params p = engine_mcm_params(c, (int)d);
-    diff_schedule sch = cmd_schedule(c);
+    mcm_params p = spec_mcm(c, (int)d);
     double al, sg;
-    diff_coeffs(&sch, c->diffusion.t, &al, &sg);
+    spec_coeffs(c, &al, &sg);
     uint32_t seed = (uint32_t)c->run.seed;
     mcm_model mod;
     mcm_init(&mod, &p, seed, t.id);

@@ -4,8 +4,6 @@
  * each task runs on one rank in sample order, so every number is independent of the rank count. */
 #include "cli/cmd.h"
 
-#include "engine/engine.h"
-
 #include "io/h5out.h"
 #include "base/log.h"
 #include "core/projstat.h"
@@ -74,10 +72,9 @@ static void run_store(const projstat_acc *acc, int k, int ti, int exact, double 
 /* One task: n samples in blocks, projections of x0 and x_t accumulated in sample order. */
 static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
 {
-    mcm_params p = engine_mcm_params(c, t->d);
-    diff_schedule sch = cmd_schedule(c);
+    mcm_params p = spec_mcm(c, t->d);
     double al[RUN_NT] = {1.0, 0.0}, sg[RUN_NT] = {0.0, 0.0}, th[RUN_NT][RUN_ND][3], cth[RUN_NT];
-    diff_coeffs(&sch, c->diffusion.t, &al[1], &sg[1]);
+    spec_coeffs(c, &al[1], &sg[1]);
     uint32_t seed = (uint32_t)c->run.seed;
     mcm_model mod;
     mcm_init(&mod, &p, seed, t->id);
@@ -154,8 +151,7 @@ static void run_write(h5out_file *f, const cfg_t *c, const task_list *tl, const 
     h5out_attr_str(f->file, "/stats", "directions", run_dir_names);
     h5out_attr_long(f->file, "/stats", "n_samples", c->stats.n_samples);
     double al, sg;
-    diff_schedule sch = cmd_schedule(c);
-    diff_coeffs(&sch, c->diffusion.t, &al, &sg);
+    spec_coeffs(c, &al, &sg);
     h5out_attr_double(f->file, "/stats", "t", c->diffusion.t);
     h5out_attr_double(f->file, "/stats", "alpha_t", al);
     h5out_attr_double(f->file, "/stats", "sigma_t", sg);

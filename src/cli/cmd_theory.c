@@ -3,26 +3,21 @@
  * learning-rate bounds and predicted escape times, per sweep combination and dimension. */
 #include "cli/cmd.h"
 
-#include "engine/engine.h"
 #include "base/log.h"
 #include "core/theory.h"
 
 #include <math.h>
 #include <stdio.h>
 
-static void th_print_combo(const cfg_t *cc, const task_t *t0)
+/* One sweep combination: its theory inputs th at the first dimension, then per dimension d. */
+static void th_print_combo(const spec_theory *th, const cfg_int_list *dims)
 {
-    model_spec ms = engine_model_spec(cc, t0->d, 1);
-    mcm_params p = engine_mcm_params(cc, t0->d);
-    diff_schedule sch = cmd_schedule(cc);
-    double al, sg;
-    diff_coeffs(&sch, cc->diffusion.t, &al, &sg);
+    const mcm_params *p = &th->mcm;
     theory_coeffs tc;
-    theory_coeffs_compute(&tc, &ms.act, &p, al, sg);
+    theory_coeffs_compute(&tc, &th->act, p, th->alpha, th->sigma);
     printf("\nbeta_m = %g, beta_u = %g, beta_v = %g, t = %g (alpha %.6f, sigma %.6f), "
            "delta = %g, eta = delta / d^%g\n",
-           cc->mcm.beta_m, cc->mcm.beta_u, cc->mcm.beta_v, cc->diffusion.t, al, sg, cc->optim.delta,
-           cc->optim.lr_power);
+           p->beta_m, p->beta_u, p->beta_v, th->t, th->alpha, th->sigma, th->delta, th->lr_power);
     printf("  Hermite mu_k:");
     for (int k = 0; k <= 4; k++)
         printf(" %+.6f", tc.mu[k]);
@@ -35,11 +30,11 @@ static void th_print_combo(const cfg_t *cc, const task_t *t0)
            tc.blind_u ? " (blind)" : "", tc.k_v, tc.blind_v ? " (blind)" : "",
            theory_delta_max_u(&tc));
     printf("  %7s %12s %12s %14s %14s\n", "d", "tau_u(0.5)", "n*_u", "delta_max(v)", "tau_v(d^-2)");
-    for (int i = 0; i < cc->mcm.d.n; i++) {
-        int d = (int)cc->mcm.d.v[i];
-        double tu = theory_tau_u(&tc, cc->optim.delta, d, 0.5);
-        printf("  %7d %12.4g %12.4g %14.4g %14.4g\n", d, tu, tu * d * cc->train.batch,
-               theory_delta_max_v(&tc, d), theory_tau_v(&tc, cc->optim.delta, d));
+    for (int i = 0; i < dims->n; i++) {
+        int d = (int)dims->v[i];
+        double tu = theory_tau_u(&tc, th->delta, d, 0.5);
+        printf("  %7d %12.4g %12.4g %14.4g %14.4g\n", d, tu, tu * d * th->batch,
+               theory_delta_max_v(&tc, d), theory_tau_v(&tc, th->delta, d));
     }
 }
 
@@ -57,7 +52,9 @@ int cmd_theory(const cmd_opts *o, const cfg_resolved *cr)
                 continue; /* each combination once */
             cfg_t cc = cr->v;
             task_apply(&tl.t[k], &cc);
-            th_print_combo(&cc, &tl.t[k]);
+            spec_theory th;
+            spec_theory_build(&th, &cc, tl.t[k].d);
+            th_print_combo(&th, &cr->v.mcm.d);
         }
         printf("\n(tau in d-steps = steps / d; n*_u = tau_u d batch samples; tau_v for eta = "
                "delta / d^2; NaN: no escape at this delta)\n");

@@ -88,7 +88,9 @@ static void run_data_split(const cfg_resolved *cr, long n, long *n_train, long *
 /* Opens and validates the data set and checks mcm.d against its columns. */
 static void run_data_open(dataset_t *ds, const cfg_resolved *cr)
 {
-    dataset_open(ds, cr);
+    dataset_src src;
+    cmd_data_source(cr, &src);
+    dataset_open(ds, &src);
     long d = cr->v.mcm.d.v[0];
     if (d != ds->d) {
         char t[512], msg[RUN_DATA_MSG] = "";
@@ -167,7 +169,7 @@ void run_data_load(run_data *rd, const cfg_resolved *cr)
     rd->stored32 = ds.stored32;
     size_t d = (size_t)ds.d;
     rd->spikes = LOG_CALLOC(3 * d, sizeof(double));
-    if (dataset_read_spikes(&ds, cr, rd->spikes, rd->spikes + d, rd->spikes + 2 * d)) {
+    if (dataset_read_spikes(&ds, rd->spikes, rd->spikes + d, rd->spikes + 2 * d)) {
         const char *names[3] = {"m", "u", "v"};
         for (int k = 0; k < 3; k++)
             run_data_unit(rd->spikes + (size_t)k * d, ds.d, names[k]);

@@ -7,116 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int engine_has_skip(model_family f)
+void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_data *ud)
 {
-    return f != MODEL_LINEAR && f != MODEL_SYMLINEAR; /* (E) has no separate skip */
-}
-
-model_spec engine_model_spec(const cfg_t *c, int d, int bmax)
-{
-    (void)bmax;
-    diff_schedule sch = {(diff_kind)c->diffusion.schedule, c->diffusion.beta_min,
-                         c->diffusion.beta_max};
-    double al, sg;
-    diff_coeffs(&sch, c->diffusion.t, &al, &sg);
-    model_spec s = {
-        .family = (model_family)c->model.family,
-        .d = d,
-        .K = (int)c->model.K,
-        .L = (int)c->model.L,
-        .act = act_make((act_kind)c->model.activation, c->model.act_scale, (int)c->model.hermite_k,
-                        al, sg, c->mcm.beta_u, c->mcm.beta_v),
-        .skip = (model_skip)c->model.skip,
-        .c0 = al,
-        .train_a = c->model.train_a,
-        .a0 = c->model.a0,
-        .init2 = (model_init2)c->model.init2,
-        .init2_scale = c->model.init2_scale,
-        .bias = c->model.bias,
-    };
-    /* A fixed skip follows each sample's alpha_t: with several training times the engine
-     * applies it per sample; with one time the model applies c = alpha_t in its own pass. */
-    if (s.skip == SKIP_FIXED && c->train.times != 0) s.skip = SKIP_NONE;
-    return s;
-}
-
-mcm_params engine_mcm_params(const cfg_t *c, int d)
-{
-    mcm_params p = {
-        .d = d,
-        .beta_m = c->mcm.beta_m,
-        .beta_u = c->mcm.beta_u,
-        .beta_v = c->mcm.beta_v,
-        .nu_law = (mcm_nu_law)c->mcm.nu_law,
-        .skew_q = c->mcm.skew_q,
-        .coupling = (mcm_coupling)c->mcm.coupling,
-        .whitening = (mcm_whitening)c->mcm.whitening,
-        .spikes = (mcm_spikes)c->mcm.spikes,
-        .mixture = (mcm_mixture)c->mcm.mixture,
-        .mean_term = (mcm_mean_term)c->mcm.mean_term,
-    };
-    return p;
-}
-
-long engine_steps(const cfg_t *c, int d)
-{
-    return (long)ceil(c->train.steps_alpha * pow((double)d, (double)c->train.steps_power));
-}
-
-uint64_t engine_n_train(const cfg_t *c, int d)
-{
-    if (c->train.data == 0) return 0;
-    double n = ceil(c->train.n_train_alpha * pow((double)d, (double)c->train.n_train_power));
-    return n < 1 ? 1 : (uint64_t)n;
-}
-
-static optim_spec engine_optim_spec(const cfg_t *c, int d, long steps)
-{
-    optim_spec o = {
-        .kind = (optim_kind)c->optim.kind,
-        .lr = c->optim.delta / pow((double)d, c->optim.lr_power),
-        .weight_decay = c->optim.weight_decay,
-        .beta1 = c->optim.beta1,
-        .beta2 = c->optim.beta2,
-        .eps = c->optim.eps,
-        .schedule = (optim_schedule)c->optim.schedule,
-        .step_every = c->optim.step_every,
-        .step_factor = c->optim.step_factor,
-        .total_steps = steps,
-    };
-    return o;
-}
-
-void engine_init(engine *e, const cfg_t *c, int d, uint64_t task, int eval_batch,
-                 const engine_data *ud)
-{
+    int d = s->d;
     memset(e, 0, sizeof *e);
-    e->c = c;
-    e->seed = (uint32_t)c->run.seed;
-    e->task = task;
+    e->seed = s->seed;
+    e->task = s->task;
     e->d = d;
-    e->B = (int)c->train.batch;
-    e->sch = (diff_schedule){(diff_kind)c->diffusion.schedule, c->diffusion.beta_min,
-                             c->diffusion.beta_max};
-    e->loss = (loss_kind)c->train.loss;
-    e->steps = engine_steps(c, d);
-    e->n_train = engine_n_train(c, d);
+    e->B = s->batch;
+    e->sch = s->sch;
+    e->times = s->times;
+    e->loss = s->loss;
+    e->steps = s->steps;
+    e->n_train = s->n_train;
+    e->frozen_noise = s->frozen_noise;
     e->ud = ud;
     if (ud) {
         if (ud->d != d) LOG_DIE("user data set has d = %d, task has d = %d", ud->d, d);
         e->spk[0] = ud->m, e->spk[1] = ud->u, e->spk[2] = ud->v;
     } else {
-        mcm_params p = engine_mcm_params(c, d);
-        mcm_init(&e->data, &p, e->seed, task);
+        mcm_init(&e->data, &s->mcm, e->seed, e->task);
         e->spk[0] = e->data.m, e->spk[1] = e->data.u, e->spk[2] = e->data.v;
     }
     int bmax = e->B > eval_batch ? e->B : eval_batch;
-    model_spec ms = engine_model_spec(c, d, bmax);
-    e->fixed_skip =
-        ms.skip == SKIP_NONE && c->model.skip == SKIP_FIXED && engine_has_skip(ms.family);
-    model_init(&e->net, &ms, e->seed, task, bmax);
-    optim_spec os = engine_optim_spec(c, d, e->steps);
-    optim_init(&e->opt, &os, e->net.np);
+    e->fixed_skip = s->fixed_skip;
+    model_init(&e->net, &s->model, e->seed, e->task, bmax);
+    optim_init(&e->opt, &s->optim, e->net.np);
     e->sph = (optim_sphere){e->net.n_sphere, e->net.rows_off, e->net.rows_stride, (size_t)d};
     size_t bd = (size_t)e->B * (size_t)d;
     e->x0 = LOG_CALLOC(bd, sizeof(double));
@@ -142,14 +58,14 @@ void engine_free(engine *e)
 /* Diffusion time of the sample with noise index i (fixed, one of a list, or uniform). */
 static double engine_time(const engine *e, uint64_t i)
 {
-    const cfg_t *c = e->c;
-    if (c->train.times == 0) return c->diffusion.t;
+    const spec_times *ts = &e->times;
+    if (ts->kind == SPEC_TIME_FIXED) return ts->t;
     uint32_t w[4];
     rng_stream s = rng_stream_make(e->seed, e->task, RNG_TIME);
     rng_raw4(&s, i, 0, w);
     double u = rng_u53(w[0], w[1]);
-    if (c->train.times == 1) return c->train.t_list.v[(int)(u * c->train.t_list.n)];
-    return c->train.t_min + u * (c->train.t_max - c->train.t_min);
+    if (ts->kind == SPEC_TIME_LIST) return ts->list[(int)(u * ts->n)];
+    return ts->t_min + u * (ts->t_max - ts->t_min);
 }
 
 long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g)
@@ -176,19 +92,18 @@ static void engine_x0(const engine *e, uint64_t g, uint64_t ix, double *x0)
 
 static void engine_batch(engine *e)
 {
-    const cfg_t *c = e->c;
     size_t d = (size_t)e->d;
     for (int b = 0; b < e->B; b++) {
         uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
         uint64_t ix = e->n_train ? g % e->n_train : g;
-        uint64_t in = (e->n_train && c->train.noise == 1) ? ix : g;
+        uint64_t in = (e->n_train && e->frozen_noise) ? ix : g;
         double t = engine_time(e, in);
         diff_coeffs(&e->sch, t, &e->alpha[b], &e->sigma[b]);
         /* Times d: SGD descends the per-sample loss summed over coordinates, |x0 - D|^2, the
          * convention under which eta = delta/d is the theory's step (mcm-model.md §4); the
          * loss is reported per dimension (engine_step divides by d). */
         e->w[b] = loss_weight(e->loss, e->alpha[b], e->sigma[b]) *
-                  (c->train.t_weight == 1 ? e->sigma[b] * e->sigma[b] : 1.0) * (double)d;
+                  (e->times.weight_sigma2 ? e->sigma[b] * e->sigma[b] : 1.0) * (double)d;
         engine_x0(e, g, ix, &e->x0[b * d]);
         diff_forward(e->alpha[b], e->sigma[b], e->seed, e->task, in, d, &e->x0[b * d],
                      &e->xt[b * d]);

@@ -32,7 +32,11 @@ const char *const observe_scalar_desc[OBS_NSCALAR] = {
     "max over rows of |w_k.v| / |w_k|",
     "subspace overlap sum_k |P_span(u,v) w_k|^2 / |w_k|^2 / K"};
 
-static void observe_crossing_init(obs_crossing *cr, const engine *e);
+static void observe_crossing_init(obs_crossing *cr, const engine *e, const spec_crossing *s);
+
+_Static_assert(OBS_MAX_U == OBS_MAX_M + SPEC_WATCH_U && OBS_MAX_V == OBS_MAX_M + SPEC_WATCH_V &&
+                   OBS_SUBSPACE == OBS_MAX_M + SPEC_WATCH_SUBSPACE,
+               "the watchable scalars follow the order of spec_watch");
 
 int observe_schedule(long steps, int n_obs, long *at)
 {
@@ -83,8 +87,9 @@ static void observe_eval_set(observer *o, engine *e, int n_eval)
     }
 }
 
-void observe_init(observer *o, engine *e, int n_obs, int n_eval)
+void observe_init(observer *o, engine *e, const spec_observe *s)
 {
+    int n_obs = s->n_obs, n_eval = s->n_eval;
     memset(o, 0, sizeof *o);
     o->d = e->d;
     o->n_eval = n_eval;
@@ -102,14 +107,14 @@ void observe_init(observer *o, engine *e, int n_obs, int n_eval)
         o->norm[i] = NAN;
     for (size_t i = 0; i < (size_t)n_obs * nr * 3; i++)
         o->overlap[i] = NAN;
-    diff_coeffs(&e->sch, e->c->diffusion.t, &o->alpha, &o->sigma);
+    diff_coeffs(&e->sch, e->times.t, &o->alpha, &o->sigma);
     bayes_t b; /* a user data set has no closed-form MMSE */
     o->mmse =
         !e->ud && bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
     o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
     o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
     observe_eval_set(o, e, n_eval);
-    observe_crossing_init(&o->cr, e);
+    observe_crossing_init(&o->cr, e, &s->crossing);
 }
 
 void observe_free(observer *o)
@@ -195,19 +200,20 @@ const char *observe_watch_name(int which)
     }
 }
 
-static void observe_crossing_init(obs_crossing *cr, const engine *e)
+int observe_watch_index(spec_watch w)
 {
-    const cfg_t *c = e->c;
-    int on[OBS_MAX_WATCH] = {c->scaling.watch_m, c->scaling.watch_u, c->scaling.watch_v,
-                             c->scaling.watch_subspace};
-    int which[OBS_MAX_WATCH] = {OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE};
+    return OBS_MAX_M + (int)w;
+}
+
+static void observe_crossing_init(obs_crossing *cr, const engine *e, const spec_crossing *s)
+{
     memset(cr, 0, sizeof *cr);
-    for (int j = 0; j < OBS_MAX_WATCH; j++)
-        if (on[j] && e->net.n_rows > 0) cr->which[cr->n++] = which[j];
-    cr->nthr = c->scaling.thresholds.n;
+    for (int j = 0; j < s->n; j++)
+        if (e->net.n_rows > 0) cr->which[cr->n++] = observe_watch_index(s->which[j]);
+    cr->nthr = s->nthr;
     for (int j = 0; j < cr->nthr; j++)
-        cr->thr[j] = c->scaling.thresholds.v[j];
-    cr->every = c->scaling.check_every > 0 ? c->scaling.check_every : (e->d + 15) / 16;
+        cr->thr[j] = s->thr[j];
+    cr->every = s->every;
     size_t n = (size_t)(cr->n * cr->nthr > 0 ? cr->n * cr->nthr : 1);
     cr->first = LOG_CALLOC(n, sizeof(long));
     for (size_t i = 0; i < n; i++)

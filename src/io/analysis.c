@@ -1,7 +1,6 @@
 /* analysis — /scaling and /theory of a run; see include/analysis.h. */
 #include "io/analysis.h"
 
-#include "engine/engine.h"
 #include "base/log.h"
 #include "engine/observe.h"
 #include "core/scaling.h"
@@ -43,8 +42,8 @@ static int an_collect(const task_list *tl, const analysis_input *in, int g, int 
     return n;
 }
 
-static void an_quantiles(const cfg_t *c, const double *t, const int *ev, int n, uint64_t key,
-                         double *q)
+static void an_quantiles(const spec_analysis *a, const double *t, const int *ev, int n,
+                         uint64_t key, double *q)
 {
     int crossed = 0;
     for (int i = 0; i < n; i++)
@@ -53,21 +52,20 @@ static void an_quantiles(const cfg_t *c, const double *t, const int *ev, int n, 
     q[1] = scaling_km_quantile(t, ev, n, 0.5);
     q[2] = scaling_km_quantile(t, ev, n, 0.25);
     q[3] = scaling_km_quantile(t, ev, n, 0.75);
-    scaling_km_bootstrap(t, ev, n, 0.5, (int)c->scaling.bootstrap, (uint32_t)c->run.seed, key,
-                         c->scaling.level, &q[4], &q[5]);
+    scaling_km_bootstrap(t, ev, n, 0.5, a->bootstrap, a->seed, key, a->level, &q[4], &q[5]);
 }
 
 /* Weighted fit of log median vs log d; weights from the bootstrap interval of each median
  * (its half-width in log space over the normal quantile), unweighted when fewer than two points
  * have a finite interval. */
-static void an_fit(const cfg_t *c, an_table *t, int g, int w, int k)
+static void an_fit(const spec_analysis *a, an_table *t, int g, int w, int k)
 {
-    double x[CFG_LIST_MAX], y[CFG_LIST_MAX], wt[CFG_LIST_MAX];
-    double z = gsl_cdf_ugaussian_Pinv(0.5 + c->scaling.level / 2);
+    double x[SPEC_LIST_MAX], y[SPEC_LIST_MAX], wt[SPEC_LIST_MAX];
+    double z = gsl_cdf_ugaussian_Pinv(0.5 + a->level / 2);
     int nwt = 0;
     for (int i = 0; i < t->nd; i++) {
         const double *q = &t->q[an_qi(t, g, i, w, k)];
-        x[i] = (double)c->mcm.d.v[i];
+        x[i] = (double)a->d[i];
         y[i] = q[1];
         double s = (log(q[5]) - log(q[4])) / (2 * z);
         wt[i] = isfinite(s) && s > 0 ? 1.0 / (s * s) : 0.0;
@@ -75,13 +73,13 @@ static void an_fit(const cfg_t *c, an_table *t, int g, int w, int k)
     }
     scaling_fit fit;
     double *res = &t->resid[(((size_t)g * t->nw + w) * t->nthr + k) * t->nd];
-    scaling_fit_power(x, y, nwt >= 3 ? wt : NULL, t->nd, c->scaling.fit_log_power, c->scaling.level,
-                      &fit, res);
+    scaling_fit_power(x, y, nwt >= 3 ? wt : NULL, t->nd, a->fit_log_power, a->level, &fit, res);
     double v[FIT_N] = {fit.k, fit.k_se, fit.k_lo, fit.k_hi, fit.logC, fit.n};
     memcpy(&t->fit[(((size_t)g * t->nw + w) * t->nthr + k) * FIT_N], v, sizeof v);
 }
 
-static void an_compute(const cfg_t *c, const task_list *tl, const analysis_input *in, an_table *t)
+static void an_compute(const spec_analysis *a, const task_list *tl, const analysis_input *in,
+                       an_table *t)
 {
     double *tt = LOG_CALLOC((size_t)tl->n + 1, sizeof(double));
     int *ev = LOG_CALLOC((size_t)tl->n + 1, sizeof(int));
@@ -89,22 +87,22 @@ static void an_compute(const cfg_t *c, const task_list *tl, const analysis_input
         for (int i = 0; i < t->nd; i++)
             for (int w = 0; w < t->nw; w++)
                 for (int k = 0; k < t->nthr; k++) {
-                    int d = (int)c->mcm.d.v[i];
+                    int d = (int)a->d[i];
                     int n = an_collect(tl, in, g, d, w, k, tt, ev);
                     t->ntask[g * t->nd + i] = n;
                     uint64_t key = ((uint64_t)g << 40) ^ ((uint64_t)d << 16) ^ ((uint64_t)w << 8) ^
                                    (uint64_t)k;
-                    an_quantiles(c, tt, ev, n, key, &t->q[an_qi(t, g, i, w, k)]);
+                    an_quantiles(a, tt, ev, n, key, &t->q[an_qi(t, g, i, w, k)]);
                 }
     for (int g = 0; g < t->ncombo; g++)
         for (int w = 0; w < t->nw; w++)
             for (int k = 0; k < t->nthr; k++)
-                an_fit(c, t, g, w, k);
+                an_fit(a, t, g, w, k);
     free(tt);
     free(ev);
 }
 
-static void an_write_scaling(h5out_file *f, const cfg_t *c, const an_table *t,
+static void an_write_scaling(h5out_file *f, const spec_analysis *a, const an_table *t,
                              const analysis_input *in)
 {
     hsize_t dq[5] = {(hsize_t)t->ncombo, (hsize_t)t->nd, (hsize_t)t->nw, (hsize_t)t->nthr, AN_NQ};
@@ -112,17 +110,16 @@ static void an_write_scaling(h5out_file *f, const cfg_t *c, const an_table *t,
     hsize_t df[4] = {(hsize_t)t->ncombo, (hsize_t)t->nw, (hsize_t)t->nthr, FIT_N};
     hsize_t dr[4] = {(hsize_t)t->ncombo, (hsize_t)t->nw, (hsize_t)t->nthr, (hsize_t)t->nd};
     h5out_group(f, "/scaling", "sample complexity n* (samples to the first crossing) across d");
-    char names[128] = "", thr[CFG_LIST_MAX * 24] = "";
+    char names[128] = "";
     for (int w = 0; w < in->nw; w++)
         strcat(strcat(names, w ? "," : ""), observe_watch_name(in->which[w]));
-    cfg_format_value(c, cfg_find("scaling", "thresholds"), thr, sizeof thr);
     h5out_attr_str(f->file, "/scaling", "watched", names);
-    h5out_attr_str(f->file, "/scaling", "thresholds", thr);
-    h5out_attr_double(f->file, "/scaling", "level", c->scaling.level);
-    h5out_attr_double(f->file, "/scaling", "fit_log_power", c->scaling.fit_log_power);
-    double dv[CFG_LIST_MAX];
+    h5out_attr_str(f->file, "/scaling", "thresholds", a->thresholds);
+    h5out_attr_double(f->file, "/scaling", "level", a->level);
+    h5out_attr_double(f->file, "/scaling", "fit_log_power", a->fit_log_power);
+    double dv[SPEC_LIST_MAX];
     for (int i = 0; i < t->nd; i++)
-        dv[i] = (double)c->mcm.d.v[i];
+        dv[i] = (double)a->d[i];
     h5out_write_all(f, "/scaling/d", H5T_NATIVE_DOUBLE, 1, &nd, dv, "the dimensions", "1");
     h5out_write_all(f, "/scaling/n_tasks", H5T_NATIVE_INT, 2, dn, t->ntask,
                     "[combo][d] tasks (replicas) per dimension and sweep combination", "tasks");
@@ -139,72 +136,52 @@ static void an_write_scaling(h5out_file *f, const cfg_t *c, const an_table *t,
                     "[combo][watched][threshold][d] log n* minus the fit", "1");
 }
 
-/* The configuration of combination g: the base values with the sweep of its first task. */
-static cfg_t an_combo_cfg(const cfg_t *c, const task_list *tl, int g)
-{
-    cfg_t cc = *c;
-    for (int j = 0; j < tl->n; j++)
-        if (tl->t[j].combo == g) {
-            task_apply(&tl->t[j], &cc);
-            break;
-        }
-    return cc;
-}
-
 enum { TH_N = 10 }; /* B, c_u2, c_v4, c_uv, k_u, k_v, C, delta_max_u, alpha, sigma */
 
-static void an_theory_combo(const cfg_t *cc, int d0, double *row, act_fn *act, mcm_params *p)
+static void an_theory_combo(const spec_theory *st, double *row)
 {
-    model_spec ms = engine_model_spec(cc, d0, 1);
-    *act = ms.act;
-    *p = engine_mcm_params(cc, d0);
-    diff_schedule sch = {(diff_kind)cc->diffusion.schedule, cc->diffusion.beta_min,
-                         cc->diffusion.beta_max};
-    double al, sg;
-    diff_coeffs(&sch, cc->diffusion.t, &al, &sg);
     theory_coeffs tc;
-    theory_coeffs_compute(&tc, act, p, al, sg);
-    double v[TH_N] = {
-        tc.B, tc.c_u2, tc.c_v4, tc.c_uv, tc.k_u, tc.k_v, tc.C, theory_delta_max_u(&tc), al, sg};
+    theory_coeffs_compute(&tc, &st->act, &st->mcm, st->alpha, st->sigma);
+    double v[TH_N] = {tc.B,      tc.c_u2,  tc.c_v4, tc.c_uv,
+                      tc.k_u,    tc.k_v,   tc.C,    theory_delta_max_u(&tc),
+                      st->alpha, st->sigma};
     memcpy(row, v, sizeof v);
 }
 
 /* Predicted exponent of n* in d for a watched quantity (mcm-model.md §6.3): u and m linear
  * (up to logs), v cubic with independent latents and linear with correlated ones. */
-static double an_predicted(int which, const cfg_t *cc, const double *th)
+static double an_predicted(int which, const spec_theory *st, const double *th)
 {
     if (which == OBS_MAX_U || which == OBS_MAX_M) return 1.0;
     if (which != OBS_MAX_V || th[5] == 0) return NAN; /* subspace, or blind to v */
-    return cc->mcm.coupling == MCM_COUPLE_SIGN ? 1.0 : 3.0;
+    return st->mcm.coupling == MCM_COUPLE_SIGN ? 1.0 : 3.0;
 }
 
-static void an_write_theory(h5out_file *f, const cfg_t *c, const task_list *tl,
-                            const analysis_input *in, int ncombo)
+static void an_write_theory(h5out_file *f, const spec_analysis *a, const analysis_input *in)
 {
-    int nd = c->mcm.d.n, P = (int)c->scaling.ode_points;
+    int ncombo = a->ncombo, nd = a->nd, P = a->ode_points;
     double *th = LOG_CALLOC((size_t)ncombo * TH_N, sizeof(double));
     double *ex = LOG_CALLOC((size_t)ncombo * (size_t)(in->nw + 1), sizeof(double));
     double *tau = LOG_CALLOC((size_t)ncombo * (size_t)nd * (size_t)P, sizeof(double));
     double *m = LOG_CALLOC((size_t)ncombo * (size_t)nd * 2 * (size_t)P, sizeof(double));
     for (int g = 0; g < ncombo; g++) {
-        cfg_t cc = an_combo_cfg(c, tl, g);
-        act_fn act;
-        mcm_params p;
-        an_theory_combo(&cc, (int)c->mcm.d.v[0], &th[(size_t)g * TH_N], &act, &p);
+        const spec_theory *st = &a->combo[g];
+        an_theory_combo(st, &th[(size_t)g * TH_N]);
         for (int w = 0; w < in->nw; w++)
             ex[(size_t)g * (size_t)in->nw + (size_t)w] =
-                an_predicted(in->which[w], &cc, &th[(size_t)g * TH_N]);
+                an_predicted(in->which[w], st, &th[(size_t)g * TH_N]);
+        mcm_params p = st->mcm;
         for (int i = 0; i < nd; i++) {
-            int d = (int)c->mcm.d.v[i];
+            int d = (int)a->d[i];
             double *ti = &tau[((size_t)g * nd + i) * (size_t)P];
-            double tend = (double)engine_steps(&cc, d) / d;
+            double tend = (double)a->steps[(size_t)g * (size_t)nd + (size_t)i] / d;
             for (int j = 0; j < P; j++)
                 ti[j] = tend * pow(1e-3, 1.0 - (double)j / (P - 1));
             p.d = d;
             for (int s = 1; s <= 2; s++) {
                 double *mi = &m[(((size_t)g * nd + i) * 2 + (size_t)(s - 1)) * (size_t)P];
-                if (theory_ode(&act, &p, th[g * TH_N + 8], th[g * TH_N + 9], s, cc.optim.delta,
-                               cc.optim.lr_power, d, 1.0 / sqrt((double)d), P, ti, mi) != 0)
+                if (theory_ode(&st->act, &p, th[g * TH_N + 8], th[g * TH_N + 9], s, st->delta,
+                               st->lr_power, d, 1.0 / sqrt((double)d), P, ti, mi) != 0)
                     for (int j = 0; j < P; j++)
                         mi[j] = NAN;
             }
@@ -237,22 +214,21 @@ static void an_write_theory(h5out_file *f, const cfg_t *c, const task_list *tl,
     free(m);
 }
 
-void analysis_write(h5out_file *f, const cfg_t *c, const task_list *tl, const analysis_input *in)
+void analysis_write(h5out_file *f, const spec_analysis *a, const task_list *tl,
+                    const analysis_input *in)
 {
-    an_table t = {.nd = c->mcm.d.n, .nw = in->nw, .nthr = in->nthr};
-    for (int j = 0; j < tl->n; j++)
-        t.ncombo = tl->t[j].combo + 1 > t.ncombo ? tl->t[j].combo + 1 : t.ncombo;
+    an_table t = {.ncombo = a->ncombo, .nd = a->nd, .nw = in->nw, .nthr = in->nthr};
     size_t cells = (size_t)t.ncombo * t.nd * (size_t)(t.nw > 0 ? t.nw : 1) * (size_t)t.nthr;
     t.q = LOG_CALLOC(cells * AN_NQ + 1, sizeof(double));
     t.ntask = LOG_CALLOC((size_t)t.ncombo * t.nd + 1, sizeof(int));
     t.fit = LOG_CALLOC(cells * FIT_N + 1, sizeof(double));
     t.resid = LOG_CALLOC(cells + 1, sizeof(double));
     if (t.nw > 0) {
-        an_compute(c, tl, in, &t);
-        an_write_scaling(f, c, &t, in);
+        an_compute(a, tl, in, &t);
+        an_write_scaling(f, a, &t, in);
     }
     /* The theory is that of the MCM: a user data set has no beta_u, beta_v, no latents. */
-    if (strcmp(c->data.file, "none") == 0) an_write_theory(f, c, tl, in, t.ncombo);
+    if (a->theory) an_write_theory(f, a, in);
     free(t.q);
     free(t.ntask);
     free(t.fit);

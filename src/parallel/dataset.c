@@ -15,11 +15,6 @@
 
 #define DATASET_MSG 1024
 
-int dataset_configured(const cfg_t *c)
-{
-    return strcmp(c->data.file, "none") != 0;
-}
-
 static const char *dataset_class_name(H5T_class_t k)
 {
     switch (k) {
@@ -74,11 +69,10 @@ static void dataset_check_shape(hid_t ds, const char *where, const char *name, c
 
 /* Rank 0 inspects the file serially so that every problem gets its own message; the verdict
  * (empty message: fine) and the shape travel to every rank. */
-static void dataset_probe(const cfg_resolved *c, char *msg, long *n, int *d, int *stored32)
+static void dataset_probe(const dataset_src *src, char *msg, long *n, int *d, int *stored32)
 {
-    const char *fn = c->v.data.file, *name = c->v.data.dataset;
-    const char *wf = cfg_where(c, cfg_find("data", "file"));
-    const char *wd = cfg_where(c, cfg_find("data", "dataset"));
+    const char *fn = src->file, *name = src->dataset;
+    const char *wf = src->where_file, *wd = src->where_dataset;
     msg[0] = 0;
     if (access(fn, R_OK) != 0) {
         snprintf(msg, DATASET_MSG,
@@ -124,7 +118,7 @@ void dataset_read_rows(const dataset_t *ds, long r0, long nr, double *buf)
 }
 
 /* Every rank scans a contiguous share of the rows, in chunks; the first bad value wins. */
-static void dataset_check_finite(const dataset_t *ds, const cfg_resolved *c)
+static void dataset_check_finite(const dataset_t *ds)
 {
     int rank = log_rank(), size = log_size();
     long per = (ds->n + size - 1) / size, lo = rank * per, hi = lo + per > ds->n ? ds->n : lo + per;
@@ -147,24 +141,24 @@ static void dataset_check_finite(const dataset_t *ds, const cfg_resolved *c)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
                      "%s: key 'data.dataset': '%s' in '%s' holds a non-finite value at row %ld, "
                      "column %ld, expected finite values only",
-                     cfg_where(c, cfg_find("data", "dataset")), ds->name, ds->file_name,
-                     first / ds->d, first % ds->d);
+                     ds->src.where_dataset, ds->name, ds->file_name, first / ds->d, first % ds->d);
 }
 
-void dataset_open(dataset_t *ds, const cfg_resolved *c)
+void dataset_open(dataset_t *ds, const dataset_src *src)
 {
     memset(ds, 0, sizeof *ds);
+    ds->src = *src;
     char msg[DATASET_MSG] = "";
     long n = 0;
     int d = 0, s32 = 0;
-    if (log_rank() == 0) dataset_probe(c, msg, &n, &d, &s32);
+    if (log_rank() == 0) dataset_probe(src, msg, &n, &d, &s32);
     PAR_MPI(MPI_Bcast(msg, DATASET_MSG, MPI_CHAR, 0, MPI_COMM_WORLD));
     if (msg[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "%s", msg);
     long shape[3] = {n, d, s32};
     PAR_MPI(MPI_Bcast(shape, 3, MPI_LONG, 0, MPI_COMM_WORLD));
     ds->n = shape[0], ds->d = (int)shape[1], ds->stored32 = (int)shape[2];
-    snprintf(ds->file_name, sizeof ds->file_name, "%s", c->v.data.file);
-    snprintf(ds->name, sizeof ds->name, "%s", c->v.data.dataset);
+    snprintf(ds->file_name, sizeof ds->file_name, "%s", src->file);
+    snprintf(ds->name, sizeof ds->name, "%s", src->dataset);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5CHK(fapl);
     H5CHK(H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL));
@@ -173,14 +167,14 @@ void dataset_open(dataset_t *ds, const cfg_resolved *c)
     H5Pclose(fapl);
     ds->dset = H5Dopen2(ds->file, ds->name, H5P_DEFAULT);
     H5CHK(ds->dset);
-    dataset_check_finite(ds, c);
+    dataset_check_finite(ds);
 }
 
 /* Vector `name` (length d) of the spikes group into x; returns a message when it is unusable. */
 static void dataset_vector(const dataset_t *ds, const char *group, const char *name, double *x,
                            char *msg, size_t len)
 {
-    char path[2 * CFG_STR_MAX + 8];
+    char path[2 * DATASET_STR_MAX + 8];
     snprintf(path, sizeof path, "%s/%s", group, name);
     hid_t v = H5Dopen2(ds->file, path, H5P_DEFAULT);
     hid_t sp = v >= 0 ? H5Dget_space(v) : -1;
@@ -197,22 +191,22 @@ static void dataset_vector(const dataset_t *ds, const char *group, const char *n
     if (v >= 0) H5Dclose(v);
 }
 
-int dataset_read_spikes(const dataset_t *ds, const cfg_resolved *c, double *m, double *u, double *v)
+int dataset_read_spikes(const dataset_t *ds, double *m, double *u, double *v)
 {
-    if (strcmp(c->v.data.spikes, "none") == 0) return 0;
+    const char *group = ds->src.spikes;
+    if (strcmp(group, "none") == 0) return 0;
     char msg[DATASET_MSG] = "";
     double *x[3] = {m, u, v};
     const char *names[3] = {"m", "u", "v"};
     for (int k = 0; k < 3 && !msg[0]; k++) /* every rank reads (independent, tiny) */
-        dataset_vector(ds, c->v.data.spikes, names[k], x[k], msg, sizeof msg);
+        dataset_vector(ds, group, names[k], x[k], msg, sizeof msg);
     int bad = msg[0] != 0, any;
     PAR_MPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     if (any)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
                      "%s: key 'data.spikes': %s, expected a group with vectors m, u and v of "
                      "length d",
-                     cfg_where(c, cfg_find("data", "spikes")),
-                     msg[0] ? msg : "a spike vector is unusable");
+                     ds->src.where_spikes, msg[0] ? msg : "a spike vector is unusable");
     return 1;
 }
 

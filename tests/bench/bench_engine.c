@@ -6,6 +6,7 @@
 #include "engine/observe.h"
 #include "parallel/par.h"
 #include "parallel/h5chk.h"
+#include "spec/spec.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -41,8 +42,10 @@ static void bench(const char *label, const char *ini, int d, long steps)
         cfg_t c = cr.v;
         c.train.steps_alpha = (double)steps / d;
         c.train.steps_power = 1;
-        engine_init(&e, &c, d, 1, OBS_EVAL_CHUNK, NULL);
-        observe_init(&o, &e, (int)c.observe.n_obs, (int)c.observe.n_eval);
+        spec_train s;
+        spec_train_build(&s, &c, d, 1);
+        engine_init(&e, &s, OBS_EVAL_CHUNK, NULL);
+        observe_init(&o, &e, &s.observe);
         double t0 = now();
         while (e.step < e.steps) {
             engine_step(&e);

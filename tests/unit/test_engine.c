@@ -10,6 +10,7 @@
 #include "core/bayes.h"
 #include "engine/engine.h"
 #include "engine/observe.h"
+#include "spec/spec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -123,10 +124,13 @@ static void test_engine_determinism(void **st)
 {
     (void)st;
     cfg_t c = base_cfg();
+    spec_train s7, s8;
+    spec_train_build(&s7, &c, 16, 7);
+    spec_train_build(&s8, &c, 16, 8);
     engine a, b, o;
-    engine_init(&a, &c, 16, 7, 8, NULL);
-    engine_init(&b, &c, 16, 7, 8, NULL);
-    engine_init(&o, &c, 16, 8, 8, NULL);
+    engine_init(&a, &s7, 8, NULL);
+    engine_init(&b, &s7, 8, NULL);
+    engine_init(&o, &s8, 8, NULL);
     for (int s = 0; s < 50; s++)
         engine_step(&a), engine_step(&b), engine_step(&o);
     assert_memory_equal(a.net.theta, b.net.theta, a.net.np * sizeof(double));
@@ -143,8 +147,10 @@ static void test_finite_data(void **st)
     c.train.n_train_alpha = 2;
     c.train.n_train_power = 0;
     c.train.noise = 1;
+    spec_train sp;
+    spec_train_build(&sp, &c, 16, 7);
     engine e;
-    engine_init(&e, &c, 16, 7, 8, NULL);
+    engine_init(&e, &sp, 8, NULL);
     assert_int_equal(e.n_train, 2);
     double x0[2][16], xt[2][16];
     for (int s = 0; s < 6; s++) {
@@ -173,10 +179,13 @@ static void test_crossing_planted(void **st)
     c.scaling.thresholds.v[2] = 0.8;
     c.scaling.watch_u = 1, c.scaling.watch_v = 1;
     c.scaling.check_every = 7;
+    spec_train sp;
+    spec_train_build(&sp, &c, 16, 7);
+    sp.observe.n_obs = 10, sp.observe.n_eval = 4;
     engine e;
     observer o;
-    engine_init(&e, &c, 16, 7, 8, NULL);
-    observe_init(&o, &e, 10, 4);
+    engine_init(&e, &sp, 8, NULL);
+    observe_init(&o, &e, &sp.observe);
     assert_int_equal(o.cr.n, 2);
     assert_int_equal(o.cr.remaining, 6);
     double *w = e.net.theta, r[16];
