@@ -8,6 +8,7 @@
  *  - the exact population loss along u or v as a function of the overlap m, and the d -> infinity
  *    overlap ODE dm/dtau = -delta L'(m) (1 - m^2) - (delta^2 C / 2) m (eq. 6) integrated with GSL;
  *  - predicted learning-rate bounds and escape times.
+ * (PCA's BBP transition, the covariance learner's theory, is core/theory_bbp.h.)
  * Formulas are for variance-preserving schedules (alpha^2 + sigma^2 = 1); other schedules are
  * reduced to VP by omega = sqrt(alpha^2 + sigma^2) as in §2.1 where the theory allows. */
 #ifndef MCMSIM_THEORY_H
@@ -86,12 +87,5 @@ double theory_grad2_perp(const act_fn *a, const mcm_params *p, double alpha, dou
 int theory_ode(const act_fn *a, const mcm_params *p, double alpha, double sigma, int spike,
                double delta, double lr_power, int d, double m0, int n, const double *tau,
                double *m);
-
-/* PCA of a spiked covariance I + beta u u^T from n = alpha d samples, d -> infinity (Baik, Ben
- * Arous and Peche 2005; Paul 2007), gamma = 1 / alpha. Above the transition alpha > 1 / beta^2:
- * top eigenvalue (1 + beta)(1 + gamma / beta), squared overlap of the top eigenvector with u
- * (1 - gamma / beta^2) / (1 + gamma / beta). At and below it: the bulk edge (1 + sqrt gamma)^2
- * and overlap 0. *edge is the Marchenko-Pastur upper edge (1 + sqrt gamma)^2 in both cases. */
-void theory_bbp(double alpha, double beta, double *lambda_top, double *overlap2, double *edge);
 
 #endif

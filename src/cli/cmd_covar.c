@@ -13,7 +13,7 @@
 #include "io/h5out.h"
 #include "base/log.h"
 #include "parallel/spectrum.h"
-#include "core/theory.h"
+#include "core/theory_bbp.h"
 #include "parallel/par.h"
 #include "parallel/clone_build.h"
 #include "io/dmat_h5.h"
@@ -218,27 +218,11 @@ static void cov_clones(const cov_plan *pl, const covar_t *cv, uint64_t id, cov_r
     clone_free(&cl);
 }
 
-/* BBP for the population spike of the MCM: the top eigenpair (l, e) of the exact (u, v) block,
- * so beta = l - 1 and (v_1.u)^2 -> BBP overlap x (e.u)^2. Independent latents: l = 1 + beta_u,
- * e = u. Coupled latents tilt e toward v (mcm-model.md §1.5, V5). A labelled mixture also
- * changes the variance along m, which this does not model: NaN. */
-static void cov_bbp(const mcm_model *mod, double alpha, double *lt, double *o2, double *edge)
-{
-    double c[2][2];
-    mcm_cov_uv(&mod->p, c);
-    double h = 0.5 * (c[0][0] - c[1][1]), l = 0.5 * (c[0][0] + c[1][1]) + hypot(h, c[0][1]);
-    double eu = c[0][1], ev = l - c[0][0]; /* (c - l I) e = 0 */
-    double nrm = hypot(eu, ev), cu2 = nrm > 0 ? eu * eu / (nrm * nrm) : (h >= 0 ? 1.0 : 0.0);
-    theory_bbp(alpha, l - 1, lt, o2, edge);
-    *o2 *= cu2;
-    if (mod->p.mixture != MCM_MIX_NONE) *lt = *o2 = NAN;
-}
-
 /* The predictions of a task (the edge also bounds its spectrum histogram). */
 static void cov_theory(const cov_plan *pl, const mcm_model *mod, const cov_task *t, cov_result *r)
 {
     double lt, o2, edge;
-    cov_bbp(mod, t->alpha, &lt, &o2, &edge);
+    theory_bbp_mcm(&mod->p, t->alpha, &lt, &o2, &edge); /* NaN for a labelled mixture */
     if (pl->have_data) lt = o2 = NAN; /* no spike strength is known for user data */
     r->sum[COV_BBP_L] = lt;
     r->sum[COV_BBP_OV2] = o2;

@@ -6,6 +6,7 @@
 
 #include "io/h5out.h"
 #include "base/log.h"
+#include "core/mcm_moments.h"
 #include "core/projstat.h"
 #include "parallel/par.h"
 
@@ -13,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RUN_NT = 2, RUN_ND = 4, RUN_NM = 7, RUN_NSUM = 9 };
-enum { DIR_M, DIR_U, DIR_V, DIR_R };
+enum { RUN_NT = 2, RUN_ND = MCM_MOM_NDIR, RUN_NM = 7, RUN_NSUM = 9 };
+enum { DIR_M = MCM_MOM_M, DIR_U = MCM_MOM_U, DIR_V = MCM_MOM_V, DIR_R = MCM_MOM_R };
 static const char *const run_dir_names = "m,u,v,r";
 
 /* Everything one rank computes, [owned task][time][direction][...], ready to write as rows. */
@@ -28,28 +29,9 @@ typedef struct {
     double *edges;    /* [nown][2][4][bins + 1] */
 } run_result;
 
-/* Exact mean, variance, excess kurtosis per direction and cov(u.x, v.x) at (alpha, sigma).
- * Exact for orthonormal spikes without mixture, and for full whitening only with independent
- * latents; elsewhere the values only centre the accumulators and are published as NaN. */
-static int run_theory(const mcm_params *p, double al, double sg, double th[RUN_ND][3], double *cov)
-{
-    double c2[2][2], noise = sg * sg;
-    mcm_cov_uv(p, c2);
-    double var[RUN_ND] = {al * al + noise, al * al * c2[0][0] + noise, al * al * c2[1][1] + noise,
-                          al * al + noise};
-    double k4v = pow(al, 4) * mcm_kurtosis_v(p);
-    for (int j = 0; j < RUN_ND; j++) {
-        th[j][0] = j == DIR_M ? al * p->beta_m : 0.0;
-        th[j][1] = var[j];
-        th[j][2] = j == DIR_V ? k4v / (var[j] * var[j]) : 0.0;
-    }
-    *cov = al * al * c2[0][1];
-    return p->spikes != MCM_SPIKES_RANDOM && p->mixture == MCM_MIX_NONE &&
-           (p->whitening == MCM_WHITEN_SPIKE || p->coupling == MCM_COUPLE_INDEPENDENT);
-}
-
-static void run_store(const projstat_acc *acc, int k, int ti, int exact, double th[RUN_ND][3],
-                      double cov_th, run_result *r)
+/* The exact values (mcm_moments) are published only where they are exact; NaN elsewhere. */
+static void run_store(const projstat_acc *acc, int k, int ti, int exact, const mcm_moments *th,
+                      run_result *r)
 {
     size_t row = (size_t)k * RUN_NT + (size_t)ti, bins = (size_t)r->bins;
     for (int j = 0; j < RUN_ND; j++) {
@@ -58,22 +40,24 @@ static void run_store(const projstat_acc *acc, int k, int ti, int exact, double 
         double v[RUN_NM] = {mo.mean,    mo.variance,    mo.skewness,          mo.excess_kurtosis,
                             mo.mean_se, mo.variance_se, mo.excess_kurtosis_se};
         memcpy(&r->mom[(row * RUN_ND + (size_t)j) * RUN_NM], v, sizeof v);
+        double e[3] = {th->mean[j], th->variance[j], th->excess_kurtosis[j]};
         for (int q = 0; q < 3; q++)
-            r->theory[(row * RUN_ND + (size_t)j) * 3 + (size_t)q] = exact ? th[j][q] : NAN;
+            r->theory[(row * RUN_ND + (size_t)j) * 3 + (size_t)q] = exact ? e[q] : NAN;
         memcpy(&r->hist[(row * RUN_ND + (size_t)j) * bins], &acc->hist[(size_t)j * bins],
                bins * sizeof(int64_t));
         r->outside[row * RUN_ND + (size_t)j] = acc->outside[j];
         projstat_edges(acc, j, &r->edges[(row * RUN_ND + (size_t)j) * (bins + 1)]);
     }
     r->cov[row * 2] = projstat_cross_cov(acc);
-    r->cov[row * 2 + 1] = exact ? cov_th : NAN;
+    r->cov[row * 2 + 1] = exact ? th->cov_uv : NAN;
 }
 
 /* One task: n samples in blocks, projections of x0 and x_t accumulated in sample order. */
 static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
 {
     mcm_params p = spec_mcm(c, t->d);
-    double al[RUN_NT] = {1.0, 0.0}, sg[RUN_NT] = {0.0, 0.0}, th[RUN_NT][RUN_ND][3], cth[RUN_NT];
+    double al[RUN_NT] = {1.0, 0.0}, sg[RUN_NT] = {0.0, 0.0};
+    mcm_moments th[RUN_NT];
     spec_coeffs(c, &al[1], &sg[1]);
     uint32_t seed = (uint32_t)c->run.seed;
     mcm_model mod;
@@ -84,10 +68,10 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
     projstat_acc acc[RUN_NT];
     int exact = 0;
     for (int ti = 0; ti < RUN_NT; ti++) {
-        exact = run_theory(&p, al[ti], sg[ti], th[ti], &cth[ti]);
+        exact = mcm_moments_compute(&p, al[ti], sg[ti], &th[ti]);
         double cen[RUN_ND], sc[RUN_ND];
         for (int j = 0; j < RUN_ND; j++)
-            cen[j] = th[ti][j][0], sc[j] = sqrt(th[ti][j][1]);
+            cen[j] = th[ti].mean[j], sc[j] = sqrt(th[ti].variance[j]);
         projstat_init(&acc[ti], RUN_ND, c->stats.bins, c->stats.range, cen, sc, DIR_U, DIR_V);
     }
     double *X = LOG_CALLOC(nb * d, sizeof(double)), *xt = LOG_CALLOC(d, sizeof(double));
@@ -107,7 +91,7 @@ static void run_task(const cfg_t *c, const task_t *t, int k, run_result *r)
         }
     }
     for (int ti = 0; ti < RUN_NT; ti++) {
-        run_store(&acc[ti], k, ti, exact, th[ti], cth[ti], r);
+        run_store(&acc[ti], k, ti, exact, &th[ti], r);
         projstat_free(&acc[ti]);
     }
     free(X);

@@ -547,16 +547,3 @@ int theory_ode(const act_fn *a, const mcm_params *p, double alpha, double sigma,
     gsl_odeiv2_driver_free(drv);
     return st;
 }
-
-void theory_bbp(double alpha, double beta, double *lambda_top, double *overlap2, double *edge)
-{
-    double g = 1.0 / alpha;
-    *edge = (1 + sqrt(g)) * (1 + sqrt(g));
-    if (beta * beta * alpha > 1) {
-        *lambda_top = (1 + beta) * (1 + g / beta);
-        *overlap2 = (1 - g / (beta * beta)) / (1 + g / beta);
-    } else {
-        *lambda_top = *edge;
-        *overlap2 = 0;
-    }
-}
