@@ -20,6 +20,9 @@ if [ "$MODE" = "--asan" ]; then
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 
+echo "== source layout (layers, file sizes) =="
+source tests/lint/test_layout.sh
+
 echo "== unit tests ($BUILD) =="
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue

@@ -39,18 +39,12 @@ typedef struct {
     char path[512];
 } ckpt_set;
 
-/* Run control of one invocation. */
+/* The checkpoint series of one invocation (when to write one is cli/runctl.h's). */
 typedef struct {
     char dir[CFG_STR_MAX], stem[CFG_STR_MAX];
     int keep;
     long seq;             /* checkpoints written so far (continued across restarts) */
-    double every;         /* seconds between checkpoints, 0: none */
-    long every_steps;     /* rank 0 training steps between checkpoints, 0: none */
-    long steps_since;     /* rank 0 steps since the last checkpoint */
-    double limit;         /* --time-limit seconds, 0: none */
-    double t0, last;      /* start and last checkpoint (MPI_Wtime) */
     double cost;          /* seconds the last checkpoint took (estimates the time limit margin) */
-    long handled;         /* latest request sequence served */
     long bytes;           /* size of the last checkpoint */
     double total_seconds; /* all checkpoint writes of this invocation */
     int count;
