@@ -265,8 +265,8 @@ static void run_crossings(h5out_file *f, const run_record *r, int nrec, int ntas
             in->thr[j] = cr->thr[j];
     }
     PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, flag, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, in->which, ANALYSIS_MAX_WATCH, MPI_INT, MPI_MAX,
-                          MPI_COMM_WORLD));
+    PAR_MPI(
+        MPI_Allreduce(MPI_IN_PLACE, in->which, OBS_MAX_WATCH, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     PAR_MPI(
         MPI_Allreduce(MPI_IN_PLACE, in->thr, CFG_LIST_MAX, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
     for (size_t j = 0; j < cells; j++)

@@ -151,8 +151,6 @@ static cfg_t an_combo_cfg(const cfg_t *c, const task_list *tl, int g)
     return cc;
 }
 
-enum { TH_N = 10 }; /* B, c_u2, c_v4, c_uv, k_u, k_v, C, delta_max_u, alpha, sigma */
-
 static void an_theory_combo(const cfg_t *cc, int d0, double *row, act_fn *act, mcm_params *p)
 {
     model_spec ms = engine_model_spec(cc, d0, 1);
@@ -164,9 +162,7 @@ static void an_theory_combo(const cfg_t *cc, int d0, double *row, act_fn *act, m
     diff_coeffs(&sch, cc->diffusion.t, &al, &sg);
     theory_coeffs tc;
     theory_coeffs_compute(&tc, act, p, al, sg);
-    double v[TH_N] = {
-        tc.B, tc.c_u2, tc.c_v4, tc.c_uv, tc.k_u, tc.k_v, tc.C, theory_delta_max_u(&tc), al, sg};
-    memcpy(row, v, sizeof v);
+    theory_row(&tc, row);
 }
 
 /* Predicted exponent of n* in d for a watched quantity (mcm-model.md §6.3): u and m linear
@@ -174,7 +170,7 @@ static void an_theory_combo(const cfg_t *cc, int d0, double *row, act_fn *act, m
 static double an_predicted(int which, const cfg_t *cc, const double *th)
 {
     if (which == OBS_MAX_U || which == OBS_MAX_M) return 1.0;
-    if (which != OBS_MAX_V || th[5] == 0) return NAN; /* subspace, or blind to v */
+    if (which != OBS_MAX_V || th[THEORY_K_V] == 0) return NAN; /* subspace, or blind to v */
     return cc->mcm.coupling == MCM_COUPLE_SIGN ? 1.0 : 3.0;
 }
 
@@ -182,7 +178,7 @@ static void an_write_theory(h5out_file *f, const cfg_t *c, const task_list *tl,
                             const analysis_input *in, int ncombo)
 {
     int nd = c->mcm.d.n, P = (int)c->scaling.ode_points;
-    double *th = LOG_CALLOC((size_t)ncombo * TH_N, sizeof(double));
+    double *th = LOG_CALLOC((size_t)ncombo * THEORY_NCOL, sizeof(double));
     double *ex = LOG_CALLOC((size_t)ncombo * (size_t)(in->nw + 1), sizeof(double));
     double *tau = LOG_CALLOC((size_t)ncombo * (size_t)nd * (size_t)P, sizeof(double));
     double *m = LOG_CALLOC((size_t)ncombo * (size_t)nd * 2 * (size_t)P, sizeof(double));
@@ -190,10 +186,10 @@ static void an_write_theory(h5out_file *f, const cfg_t *c, const task_list *tl,
         cfg_t cc = an_combo_cfg(c, tl, g);
         act_fn act;
         mcm_params p;
-        an_theory_combo(&cc, (int)c->mcm.d.v[0], &th[(size_t)g * TH_N], &act, &p);
+        double *row = &th[(size_t)g * THEORY_NCOL];
+        an_theory_combo(&cc, (int)c->mcm.d.v[0], row, &act, &p);
         for (int w = 0; w < in->nw; w++)
-            ex[(size_t)g * (size_t)in->nw + (size_t)w] =
-                an_predicted(in->which[w], &cc, &th[(size_t)g * TH_N]);
+            ex[(size_t)g * (size_t)in->nw + (size_t)w] = an_predicted(in->which[w], &cc, row);
         for (int i = 0; i < nd; i++) {
             int d = (int)c->mcm.d.v[i];
             double *ti = &tau[((size_t)g * nd + i) * (size_t)P];
@@ -203,14 +199,14 @@ static void an_write_theory(h5out_file *f, const cfg_t *c, const task_list *tl,
             p.d = d;
             for (int s = 1; s <= 2; s++) {
                 double *mi = &m[(((size_t)g * nd + i) * 2 + (size_t)(s - 1)) * (size_t)P];
-                if (theory_ode(&act, &p, th[g * TH_N + 8], th[g * TH_N + 9], s, cc.optim.delta,
+                if (theory_ode(&act, &p, row[THEORY_ALPHA], row[THEORY_SIGMA], s, cc.optim.delta,
                                cc.optim.lr_power, d, 1.0 / sqrt((double)d), P, ti, mi) != 0)
                     for (int j = 0; j < P; j++)
                         mi[j] = NAN;
             }
         }
     }
-    hsize_t dt[2] = {(hsize_t)ncombo, TH_N}, de[2] = {(hsize_t)ncombo, (hsize_t)in->nw};
+    hsize_t dt[2] = {(hsize_t)ncombo, THEORY_NCOL}, de[2] = {(hsize_t)ncombo, (hsize_t)in->nw};
     hsize_t dtau[3] = {(hsize_t)ncombo, (hsize_t)nd, (hsize_t)P};
     hsize_t dm[4] = {(hsize_t)ncombo, (hsize_t)nd, 2, (hsize_t)P};
     h5out_group(f, "/theory",
