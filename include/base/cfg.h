@@ -208,6 +208,13 @@ void cfg_format_value(const cfg_t *v, int i, char *buf, size_t len);
 const char *cfg_where(const cfg_resolved *c, int i);
 /* Index of "section.key" in the schema, -1 when absent. */
 int cfg_find(const char *section, const char *key);
+/* The usage error "WHERE: key 'SECTION.KEY': WHAT" (log_key_msg) about schema key i of c, WHERE
+ * = cfg_where(c, i), into buf. cfg_die_key ends the job with it as a collective usage error
+ * (exit 2): every rank calls it with the same condition. */
+void cfg_key_error(char *buf, size_t len, const cfg_resolved *c, int i, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+_Noreturn void cfg_die_key(const cfg_resolved *c, int i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Name number `idx` of an enum entry i ("rademacher" for mcm.nu_law, 0); "?" when out of range. */
 const char *cfg_enum_name(int i, int idx, char *buf, size_t len);
 /* 1 when value idx of enum entry i is spelled `name` in the schema. */

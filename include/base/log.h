@@ -57,6 +57,15 @@ noreturn void log_die_local_(const char *file, int line, const char *func, const
 /* One rank alone: prints with the rank and aborts the whole job. */
 #define LOG_DIE(...) log_die_local_(__FILE__, __LINE__, __func__, __VA_ARGS__)
 
+/* A usage error about one configuration key reads "WHERE: key 'SECTION.KEY': WHAT", WHERE being
+ * "FILE:LINE", "command line: --set ..." or the config file, WHAT (from fmt) saying what is wrong
+ * and what was expected. Formatted here only, into buf (truncated to len), so every layer spells
+ * it the same way; cfg_key_error and cfg_die_key (base/cfg.h) add WHERE from a resolved config. */
+void log_key_msg(char *buf, size_t len, const char *where, const char *section, const char *key,
+                 const char *fmt, ...) LOG_PRINTF(6, 7);
+void log_key_vmsg(char *buf, size_t len, const char *where, const char *section, const char *key,
+                  const char *fmt, va_list ap) LOG_PRINTF(6, 0);
+
 /* Zeroed, 64-byte aligned allocation (free with free) that aborts with the rank on failure;
  * n * size is overflow-checked. */
 void *log_xcalloc_(size_t n, size_t size, const char *file, int line, const char *func);

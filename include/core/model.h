@@ -11,6 +11,7 @@
 #define MCMSIM_MODEL_H
 
 #include "core/act.h"
+#include "core/rng.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +83,20 @@ static inline const double *model_row(const model *m, int k)
 double model_skip_value(const model *m);
 /* Parameter count of a spec (for memory estimates). */
 size_t model_count(const model_spec *s);
+
+/* How model_init_rows finishes a drawn row g ~ N(0, I_d). The two unit norms differ in the last
+ * bit (BLAS dnrm2 scales and accumulates otherwise than a plain sum of squares); each family
+ * keeps the one it was written with, so a seed draws the same numbers as before. */
+typedef enum {
+    MODEL_ROWS_SCALE,      /* scale g */
+    MODEL_ROWS_UNIT_SUMSQ, /* scale g / sqrt(sum_i g_i^2): neuron, twolayer */
+    MODEL_ROWS_UNIT_NRM2,  /* scale g / cblas_dnrm2(g): mlp, symlinear */
+} model_rows_norm;
+/* The first-layer rows of every family: row k of w[rows][d] from stream s at step k, blocks from
+ * 0, finished per `norm`. The steps are the same in every family, so a first layer starts from
+ * the same directions whatever the family (the layers after it use other steps). */
+void model_init_rows(double *w, int rows, int d, const rng_stream *s, double scale,
+                     model_rows_norm norm);
 
 /* Family tables, defined in their sources. */
 extern const model_ops model_neuron_ops, model_twolayer_ops, model_mlp_ops, model_linear_ops,

@@ -59,6 +59,23 @@ void theory_coeffs_compute(theory_coeffs *tc, const act_fn *a, const mcm_params 
 double theory_loss_overlap(const act_fn *a, const mcm_params *p, double alpha, double sigma,
                            int spike, double m);
 
+/* The columns of the theory row of one sweep combination (/theory/coeffs of a run), filled by
+ * theory_row from the coefficients; k_u, k_v as numbers (0: blind). */
+enum theory_col {
+    THEORY_B,
+    THEORY_C_U2,
+    THEORY_C_V4,
+    THEORY_C_UV,
+    THEORY_K_U,
+    THEORY_K_V,
+    THEORY_C, /* contraction constant */
+    THEORY_DELTA_MAX_U,
+    THEORY_ALPHA,
+    THEORY_SIGMA,
+    THEORY_NCOL
+};
+void theory_row(const theory_coeffs *tc, double row[THEORY_NCOL]);
+
 /* Learning-rate bound delta < 4 |c_u2| / C for the u phase (k* = 2), and the escape time in
  * d-steps tau = ln(sqrt(d) m_target) / r, r = 2 delta |c_u2| - delta^2 C / 2 (NaN if r <= 0). */
 double theory_delta_max_u(const theory_coeffs *tc);

@@ -10,15 +10,14 @@
 #ifndef MCMSIM_ANALYSIS_H
 #define MCMSIM_ANALYSIS_H
 
+#include "engine/observe.h"
 #include "io/h5out.h"
 #include "spec/spec.h"
 #include "spec/task.h"
 
-#define ANALYSIS_MAX_WATCH 4
-
 typedef struct {
     int ntask, nw, nthr;
-    int which[ANALYSIS_MAX_WATCH]; /* OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE */
+    int which[OBS_MAX_WATCH]; /* OBS_MAX_M, OBS_MAX_U, OBS_MAX_V, OBS_SUBSPACE */
     double thr[SPEC_LIST_MAX];
     double *n_cross; /* [ntask][nw][nthr] samples at the first crossing, NaN when censored */
     double *n_stop;  /* [ntask] samples drawn when the task ended (the censoring time) */

@@ -1,17 +1,18 @@
 /* task — the task list of a run and its static distribution over ranks.
  *
- * A task is one (dimension d, swept values, replica). Its id, replica + 4096 d + 2^32 sweep
- * combination, keys every random stream of the task, so a task draws the same numbers whatever
- * else is in the list, however many ranks run, and whichever rank runs it. */
+ * A task is one (dimension d, swept values, replica). Its id, replica + TASK_MAX_REPLICAS d +
+ * 2^32 sweep combination, keys every random stream of the task, so a task draws the same numbers
+ * whatever else is in the list, however many ranks run, and whichever rank runs it. */
 #ifndef MCMSIM_TASK_H
 #define MCMSIM_TASK_H
 
 #include "base/cfg.h"
+#include "base/limits.h"
 
 #include <stdint.h>
 
-#define TASK_MAX_REPLICAS 4096
-#define TASK_MAX_D 1048575
+#define TASK_MAX_REPLICAS LIMITS_MAX_REPLICAS
+#define TASK_MAX_D LIMITS_MAX_D
 #define TASK_NSWEEP 5 /* beta_m, beta_u, beta_v, t, delta */
 
 typedef struct {

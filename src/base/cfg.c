@@ -18,17 +18,55 @@
 
 /* CFG_LINE_MAX: longest value accepted on one line (include/cfg.h). */
 
-void cfg_error_add(cfg_errors *err, const char *fmt, ...)
+/* The next free message of the list, NULL when it is full. */
+static char *cfg_error_next(cfg_errors *err)
 {
-    if (err->n >= CFG_ERR_MAX) return;
+    if (err->n >= CFG_ERR_MAX) return NULL;
     if (err->n == CFG_ERR_MAX - 1) { /* keep the last slot to say the list is cut */
         snprintf(err->msg[err->n++], CFG_ERR_LEN, "too many errors; the rest are not listed");
-        return;
+        return NULL;
     }
+    return err->msg[err->n++];
+}
+
+void cfg_error_add(cfg_errors *err, const char *fmt, ...)
+{
+    char *msg = cfg_error_next(err);
+    if (!msg) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg[err->n++], CFG_ERR_LEN, fmt, ap);
+    vsnprintf(msg, CFG_ERR_LEN, fmt, ap);
     va_end(ap);
+}
+
+void cfg_error_key(cfg_errors *err, const char *where, const char *section, const char *key,
+                   const char *fmt, ...)
+{
+    char *msg = cfg_error_next(err);
+    if (!msg) return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_key_vmsg(msg, CFG_ERR_LEN, where, section, key, fmt, ap);
+    va_end(ap);
+}
+
+void cfg_key_error(char *buf, size_t len, const cfg_resolved *c, int i, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_key_vmsg(buf, len, cfg_where(c, i), cfg_schema[i].section, cfg_schema[i].key, fmt, ap);
+    va_end(ap);
+}
+
+void cfg_die_key(const cfg_resolved *c, int i, const char *fmt, ...)
+{
+    char msg[2 * CFG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    log_key_vmsg(msg, sizeof msg, cfg_where(c, i), cfg_schema[i].section, cfg_schema[i].key, fmt,
+                 ap);
+    va_end(ap);
+    LOG_DIE_COLL(LOG_EXIT_USAGE, "%s", msg);
 }
 
 /* ---- reading the file ------------------------------------------------------------------- */
@@ -199,8 +237,8 @@ static void take_value(load_ctx *c, int i, const char *value, const char *prefix
     }
     c->ok[i] = 0;
     cfg_describe_expected(&cfg_schema[i], expected, sizeof expected);
-    cfg_error_add(c->err, "%s: key '%s.%s': %s, expected %s", prefix, cfg_schema[i].section,
-                  cfg_schema[i].key, why, expected);
+    cfg_error_key(c->err, prefix, cfg_schema[i].section, cfg_schema[i].key, "%s, expected %s", why,
+                  expected);
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *unused)
@@ -222,12 +260,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
     int i = cfg_find(section, name);
     if (i < 0) {
         cfg_unknown_key_text(section, name, text, sizeof text);
-        cfg_error_add(c->err, "%s: key '%s.%s': %s", where, section, name, text);
+        cfg_error_key(c->err, where, section, name, "%s", text);
     } else if (c->seen[i]) {
-        cfg_error_add(c->err,
-                      "%s: key '%s.%s': duplicate key, already set on line %d, "
-                      "expected each key once",
-                      where, section, name, c->seen[i]);
+        cfg_error_key(c->err, where, section, name,
+                      "duplicate key, already set on line %d, expected each key once", c->seen[i]);
     } else {
         c->seen[i] = c->line;
         snprintf(c->out->origin[i], CFG_ORIGIN_MAX, "%s", where);
@@ -259,7 +295,7 @@ static void apply_set(load_ctx *c, const char *arg)
     int i = cfg_find(section, key);
     if (i < 0) {
         cfg_unknown_key_text(section, key, text, sizeof text);
-        cfg_error_add(c->err, "%s: key '%s.%s': %s", prefix, section, key, text);
+        cfg_error_key(c->err, prefix, section, key, "%s", text);
     } else if (c->set[i]) {
         cfg_error_add(c->err, "%s: key '%s.%s' is given twice with --set, expected it once", prefix,
                       section, key);

@@ -15,11 +15,10 @@ static void check_coupling(const cfg_resolved *c, const unsigned char *ok, cfg_e
         cfg_enum_is(in, c->v.mcm.nu_law, "rademacher"))
         return;
     char cb[32], nb[32];
-    cfg_error_add(err,
-                  "%s: key 'mcm.coupling': coupling '%s' defines nu from lambda, which needs "
-                  "mcm.nu_law = rademacher (got '%s' from %s), expected coupling = independent "
-                  "or nu_law = rademacher",
-                  cfg_where(c, ic), cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
+    cfg_error_key(err, cfg_where(c, ic), "mcm", "coupling",
+                  "coupling '%s' defines nu from lambda, which needs mcm.nu_law = rademacher "
+                  "(got '%s' from %s), expected coupling = independent or nu_law = rademacher",
+                  cfg_enum_name(ic, c->v.mcm.coupling, cb, sizeof cb),
                   cfg_enum_name(in, c->v.mcm.nu_law, nb, sizeof nb), c->origin[in]);
 }
 
@@ -32,16 +31,16 @@ static void check_diffusion(const cfg_resolved *c, const unsigned char *ok, cfg_
     cfg_format_value(&c->v, ihi, hi, sizeof hi);
     cfg_format_value(&c->v, it, t, sizeof t);
     if (ok[ilo] && ok[ihi] && c->v.diffusion.beta_max < c->v.diffusion.beta_min)
-        cfg_error_add(err,
-                      "%s: key 'diffusion.beta_max': %s is below diffusion.beta_min = %s "
-                      "(from %s), expected beta_max >= beta_min",
-                      cfg_where(c, ihi), hi, lo, c->origin[ilo]);
+        cfg_error_key(err, cfg_where(c, ihi), "diffusion", "beta_max",
+                      "%s is below diffusion.beta_min = %s (from %s), expected beta_max >= "
+                      "beta_min",
+                      hi, lo, c->origin[ilo]);
     if (ok[is] && ok[it] && cfg_enum_is(is, c->v.diffusion.schedule, "ddpm") &&
         c->v.diffusion.t > 1)
-        cfg_error_add(err,
-                      "%s: key 'diffusion.t': %s lies outside the ddpm time interval "
-                      "(schedule from %s), expected t in [0, 1] with schedule = ddpm",
-                      cfg_where(c, it), t, c->origin[is]);
+        cfg_error_key(err, cfg_where(c, it), "diffusion", "t",
+                      "%s lies outside the ddpm time interval (schedule from %s), expected t in "
+                      "[0, 1] with schedule = ddpm",
+                      t, c->origin[is]);
 }
 
 static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
@@ -52,10 +51,10 @@ static void check_dims(const cfg_resolved *c, const unsigned char *ok, cfg_error
     for (int a = 0; a < d->n; a++)
         for (int b = 0; b < a; b++)
             if (d->v[a] == d->v[b]) {
-                cfg_error_add(err,
-                              "%s: key 'mcm.d': value %ld appears twice (elements %d and %d), "
-                              "expected distinct dimensions",
-                              cfg_where(c, id), d->v[a], b + 1, a + 1);
+                cfg_error_key(err, cfg_where(c, id), "mcm", "d",
+                              "value %ld appears twice (elements %d and %d), expected distinct "
+                              "dimensions",
+                              d->v[a], b + 1, a + 1);
                 return;
             }
 }
@@ -66,11 +65,10 @@ static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_error
     if (!ok[it] || !ok[id] || !ok[is]) return;
     long n_tasks = c->v.mcm.d.n * c->v.run.n_seeds;
     if (c->v.sample.task >= n_tasks)
-        cfg_error_add(err,
-                      "%s: key 'sample.task': %ld is not a task index (%d dimension(s) x %ld "
-                      "seed(s) = %ld tasks), expected 0 <= task <= %ld",
-                      cfg_where(c, it), c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks,
-                      n_tasks - 1);
+        cfg_error_key(err, cfg_where(c, it), "sample", "task",
+                      "%ld is not a task index (%d dimension(s) x %ld seed(s) = %ld tasks), "
+                      "expected 0 <= task <= %ld",
+                      c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks, n_tasks - 1);
 }
 
 /* Smallest training time the configuration can draw. */
@@ -93,20 +91,16 @@ static void check_train(const cfg_resolved *c, const unsigned char *ok, cfg_erro
     int iloss = cfg_find("train", "loss");
     const cfg_t *v = &c->v;
     if (ok[itimes] && ok[il] && v->train.times == 1 && v->train.t_list.n == 0)
-        cfg_error_add(err,
-                      "%s: key 'train.times': 'list' needs times in train.t_list (got none), "
-                      "expected train.t_list = t1, t2, ...",
-                      cfg_where(c, itimes));
+        cfg_error_key(err, cfg_where(c, itimes), "train", "times",
+                      "'list' needs times in train.t_list (got none), expected train.t_list = "
+                      "t1, t2, ...");
     if (ok[ilo] && ok[ihi] && v->train.t_max < v->train.t_min)
-        cfg_error_add(err,
-                      "%s: key 'train.t_max': below train.t_min (from %s), expected "
-                      "t_max >= t_min",
-                      cfg_where(c, ihi), c->origin[ilo]);
+        cfg_error_key(err, cfg_where(c, ihi), "train", "t_max",
+                      "below train.t_min (from %s), expected t_max >= t_min", c->origin[ilo]);
     if (ok[iloss] && v->train.loss != 0 && !(train_t_min(v) > 0))
-        cfg_error_add(err,
-                      "%s: key 'train.loss': the eps and score losses divide by sigma_t, which "
-                      "vanishes at t = 0, expected every training time > 0 or loss = x0",
-                      cfg_where(c, iloss));
+        cfg_error_key(err, cfg_where(c, iloss), "train", "loss",
+                      "the eps and score losses divide by sigma_t, which vanishes at t = 0, "
+                      "expected every training time > 0 or loss = x0");
 }
 
 static void check_covar(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
@@ -115,15 +109,15 @@ static void check_covar(const cfg_resolved *c, const unsigned char *ok, cfg_erro
     int is = cfg_find("covar", "save_matrix"), ig = cfg_find("covar", "groups");
     const cfg_t *v = &c->v;
     if (ok[ir] && ok[ic] && (v->covar.grid_rows == 0) != (v->covar.grid_cols == 0))
-        cfg_error_add(err,
-                      "%s: key 'covar.grid_rows': %ld rows with covar.grid_cols = %ld (from %s), "
-                      "expected both 0 (near-square grid) or both positive",
-                      cfg_where(c, ir), v->covar.grid_rows, v->covar.grid_cols, c->origin[ic]);
+        cfg_error_key(err, cfg_where(c, ir), "covar", "grid_rows",
+                      "%ld rows with covar.grid_cols = %ld (from %s), expected both 0 "
+                      "(near-square grid) or both positive",
+                      v->covar.grid_rows, v->covar.grid_cols, c->origin[ic]);
     if (ok[is] && ok[ig] && v->covar.save_matrix && v->covar.groups != 1)
-        cfg_error_add(err,
-                      "%s: key 'covar.save_matrix': matrices are written by the whole job, but "
-                      "covar.groups = %ld (from %s), expected covar.groups = 1 with save_matrix",
-                      cfg_where(c, is), v->covar.groups, c->origin[ig]);
+        cfg_error_key(err, cfg_where(c, is), "covar", "save_matrix",
+                      "matrices are written by the whole job, but covar.groups = %ld (from %s), "
+                      "expected covar.groups = 1 with save_matrix",
+                      v->covar.groups, c->origin[ig]);
 }
 
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)

@@ -14,6 +14,9 @@ const char *cfg_suggest_section(const char *section);
 void cfg_list_sections(char *buf, size_t len);
 void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len);
 void cfg_error_add(cfg_errors *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds the key error "WHERE: key 'SECTION.KEY': WHAT" (log_key_msg) to the list. */
+void cfg_error_key(cfg_errors *err, const char *where, const char *section, const char *key,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* cfg_value.c: value i of the schema parsed from text s into v (0 on success, the reason in
  * why); the expectation of entry i in words; blanks stripped in place. */
 int cfg_parse_entry(int i, const char *s, cfg_t *v, char *why, size_t n);

@@ -5,6 +5,7 @@
  * tests check reference.ini against it. Enum strings must list the values in the order of the
  * C enums in mcm.h and diffusion.h, because the parsed index is stored as the enum value. */
 #include "cfg_internal.h"
+#include "base/limits.h"
 
 #include <math.h>
 
@@ -21,14 +22,14 @@ const cfg_entry cfg_schema[] = {
     {FIELD(run, seed), .type = CFG_INT, .def = "1", .min = 0, .max = 4294967295.0,
      .restart = CFG_FIXED, .units = "1",
      .help = "global seed of every random stream; same seed, same numbers on any rank count"},
-    {FIELD(run, n_seeds), .type = CFG_INT, .def = "1", .min = 1, .max = 4096, .restart = CFG_FIXED,
-     .units = "replicas",
+    {FIELD(run, n_seeds), .type = CFG_INT, .def = "1", .min = 1, .max = LIMITS_MAX_REPLICAS,
+     .restart = CFG_FIXED, .units = "replicas",
      .help = "independent replicas (walkers) per dimension; tasks = len(mcm.d) x n_seeds"},
     {FIELD(run, output), .type = CFG_STRING, .def = "mcmsim.h5", .restart = CFG_CHANGEABLE,
      .units = "", .help = "output HDF5 file; the command-line option -o overrides it"},
 
     /* [mcm] */
-    {FIELD(mcm, d), .type = CFG_INT_LIST, .def = NULL, .min = 3, .max = 1048575,
+    {FIELD(mcm, d), .type = CFG_INT_LIST, .def = NULL, .min = LIMITS_MIN_D, .max = LIMITS_MAX_D,
      .restart = CFG_FIXED, .units = "1",
      .help = "input dimensions d, comma-separated; one task per dimension and seed"},
     {FIELD(mcm, beta_m), .type = CFG_DOUBLE, .def = "0", .min = 0, .max = 1e6, .restart = CFG_FIXED,
@@ -91,8 +92,8 @@ const cfg_entry cfg_schema[] = {
     /* [sample] */
     {FIELD(sample, n), .type = CFG_INT, .def = "1000", .min = 1, .max = 1e9,
      .restart = CFG_CHANGEABLE, .units = "samples", .help = "samples written by 'mcmsim sample'"},
-    {FIELD(sample, task), .type = CFG_INT, .def = "0", .min = 0, .max = CFG_LIST_MAX * 4096.0 - 1,
-     .restart = CFG_CHANGEABLE, .units = "1",
+    {FIELD(sample, task), .type = CFG_INT, .def = "0", .min = 0,
+     .max = CFG_LIST_MAX * (double)LIMITS_MAX_REPLICAS - 1, .restart = CFG_CHANGEABLE, .units = "1",
      .help = "task drawn by 'mcmsim sample', index d_index x n_seeds + seed_index (d-major)"},
 
     /* [model] */
@@ -111,7 +112,7 @@ const cfg_entry cfg_schema[] = {
     {FIELD(model, act_scale), .type = CFG_DOUBLE, .def = "0.5", .min = -1e6, .max = 1e6,
      .restart = CFG_FIXED, .units = "x units",
      .help = "output scale of the activation (0.5 tanh is the theory default; use 1 for matched)"},
-    {FIELD(model, hermite_k), .type = CFG_INT, .def = "3", .min = 0, .max = 12,
+    {FIELD(model, hermite_k), .type = CFG_INT, .def = "3", .min = 0, .max = LIMITS_MAX_HERMITE_K,
      .restart = CFG_FIXED, .units = "1", .help = "order k of the Hermite activation He_k"},
     {FIELD(model, skip), .type = CFG_ENUM, .def = "fixed", .enums = "fixed|trainable|none",
      .restart = CFG_FIXED, .units = "",
@@ -288,8 +289,9 @@ const cfg_entry cfg_schema[] = {
              "n rows, none: all rows)"},
     {FIELD(covar, block), .type = CFG_INT, .def = "512", .min = 1, .max = 1e7, .restart = CFG_FIXED,
      .units = "samples", .help = "samples per streamed block of the covariance accumulation"},
-    {FIELD(covar, k), .type = CFG_INT, .def = "4", .min = 1, .max = 1048575, .restart = CFG_FIXED,
-     .units = "vectors", .help = "top eigenvectors kept per task (their overlaps with m, u, v)"},
+    {FIELD(covar, k), .type = CFG_INT, .def = "4", .min = 1, .max = LIMITS_MAX_D,
+     .restart = CFG_FIXED, .units = "vectors",
+     .help = "top eigenvectors kept per task (their overlaps with m, u, v)"},
     {FIELD(covar, solver), .type = CFG_ENUM, .def = "pdsyevd", .enums = "pdsyevd|pdsyevr",
      .restart = CFG_CHANGEABLE, .units = "",
      .help = "ScaLAPACK eigensolver: pdsyevd (all vectors) or pdsyevr (all values, top k vectors)"},

@@ -100,6 +100,22 @@ void log_die_local_(const char *file, int line, const char *func, const char *fm
     exit(LOG_EXIT_RUNTIME);
 }
 
+void log_key_vmsg(char *buf, size_t len, const char *where, const char *section, const char *key,
+                  const char *fmt, va_list ap)
+{
+    int n = snprintf(buf, len, "%s: key '%s.%s': ", where, section, key);
+    if (n >= 0 && (size_t)n < len) vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+}
+
+void log_key_msg(char *buf, size_t len, const char *where, const char *section, const char *key,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_key_vmsg(buf, len, where, section, key, fmt, ap);
+    va_end(ap);
+}
+
 void *log_xcalloc_(size_t n, size_t size, const char *file, int line, const char *func)
 {
     if (size != 0 && n > SIZE_MAX / size)

@@ -63,10 +63,9 @@ void cmd_grid_shape(const cfg_resolved *cr, int ranks, int *nprow, int *npcol)
     char why[256];
     if (!dmat_grid_shape(ranks, (int)cr->v.covar.grid_rows, (int)cr->v.covar.grid_cols, nprow,
                          npcol, why, sizeof why))
-        LOG_DIE_COLL(LOG_EXIT_USAGE,
-                     "%s: key 'covar.grid_rows': %s, expected grid_rows x grid_cols = %d (the "
-                     "ranks per group) or both 0",
-                     cfg_where(cr, cfg_find("covar", "grid_rows")), why, ranks);
+        cfg_die_key(cr, cfg_find("covar", "grid_rows"),
+                    "%s, expected grid_rows x grid_cols = %d (the ranks per group) or both 0", why,
+                    ranks);
 }
 
 void cmd_write_tasks(h5out_file *f, const task_list *tl)
@@ -92,10 +91,12 @@ void cmd_write_tasks(h5out_file *f, const task_list *tl)
                     "1");
     h5out_write_all(f, "/tasks/combo", H5T_NATIVE_INT, 1, &nt, ti + 2 * n,
                     "sweep combination index (0 without [sweep])", "1");
-    h5out_write_all(f, "/tasks/id", H5T_NATIVE_UINT64, 1, &nt, id,
-                    "stable task id = replica + 4096 d + 2^32 combo, the key of every random "
-                    "stream of the task",
-                    "1");
+    char id_desc[128];
+    snprintf(id_desc, sizeof id_desc,
+             "stable task id = replica + %d d + 2^32 combo, the key of every random stream of the "
+             "task",
+             TASK_MAX_REPLICAS);
+    h5out_write_all(f, "/tasks/id", H5T_NATIVE_UINT64, 1, &nt, id, id_desc, "1");
     h5out_write_all(f, "/tasks/values", H5T_NATIVE_DOUBLE, 2, ns, sw,
                     "[task][key] the task's values of the sweepable keys (attribute keys)",
                     "as the keys");

@@ -80,13 +80,6 @@ typedef struct {
     double *spikes[3]; /* user spikes m, u, v, or NULL */
 } cov_plan;
 
-static void cov_die_key(const cfg_resolved *cr, const char *sec, const char *key, const char *fmt,
-                        const char *what)
-{
-    LOG_DIE_COLL(LOG_EXIT_USAGE, "%s: key '%s.%s': %s, expected %s",
-                 cfg_where(cr, cfg_find(sec, key)), sec, key, what, fmt);
-}
-
 /* Grid and groups: every problem is a usage error found identically on every rank. */
 static void cov_plan_grid(cov_plan *pl)
 {
@@ -96,7 +89,8 @@ static void cov_plan_grid(cov_plan *pl)
     pl->groups = (int)c->covar.groups;
     if (size % pl->groups != 0) {
         snprintf(why, sizeof why, "%d groups do not divide %d ranks", pl->groups, size);
-        cov_die_key(pl->cr, "covar", "groups", "a divisor of the number of ranks", why);
+        cfg_die_key(pl->cr, cfg_find("covar", "groups"),
+                    "%s, expected a divisor of the number of ranks", why);
     }
     pl->gsize = size / pl->groups;
     cmd_grid_shape(pl->cr, pl->gsize, &pl->nprow, &pl->npcol);
@@ -109,8 +103,9 @@ static void cov_plan_tasks(cov_plan *pl)
     task_list_from_cfg(&pl->tl, c);
     pl->n_alpha = c->covar.alpha.n > 0 ? c->covar.alpha.n : 1;
     if (c->covar.alpha.n == 0 && !pl->have_data)
-        cov_die_key(pl->cr, "covar", "alpha", "covar.alpha = a1, a2, ... (n = ceil(alpha d))",
-                    "MCM data need sample sizes, got none");
+        cfg_die_key(pl->cr, cfg_find("covar", "alpha"),
+                    "MCM data need sample sizes, got none, expected covar.alpha = a1, a2, ... "
+                    "(n = ceil(alpha d))");
     pl->nt = pl->tl.n * pl->n_alpha;
     pl->t = LOG_CALLOC((size_t)pl->nt, sizeof(cov_task));
     char why[256];
@@ -124,12 +119,12 @@ static void cov_plan_tasks(cov_plan *pl)
             if (t->n < 2 || (pl->have_data && t->n > pl->ds.n)) {
                 snprintf(why, sizeof why, "n = %ld samples at d = %d (the data hold %ld rows)",
                          t->n, t->d, pl->have_data ? pl->ds.n : -1L);
-                cov_die_key(pl->cr, "covar", "alpha", "2 <= ceil(alpha d) <= the rows of the data",
-                            why);
+                cfg_die_key(pl->cr, cfg_find("covar", "alpha"),
+                            "%s, expected 2 <= ceil(alpha d) <= the rows of the data", why);
             }
             if (c->covar.k > t->d) {
                 snprintf(why, sizeof why, "%ld vectors at d = %d", c->covar.k, t->d);
-                cov_die_key(pl->cr, "covar", "k", "k <= d", why);
+                cfg_die_key(pl->cr, cfg_find("covar", "k"), "%s, expected k <= d", why);
             }
         }
 }
@@ -146,7 +141,8 @@ static void cov_plan_data(cov_plan *pl)
         char why[256];
         snprintf(why, sizeof why, "%d dimension(s) (first %ld) but the data set has d = %d columns",
                  c->mcm.d.n, c->mcm.d.v[0], pl->ds.d);
-        cov_die_key(pl->cr, "mcm", "d", "one value, the column count of the data set", why);
+        cfg_die_key(pl->cr, cfg_find("mcm", "d"),
+                    "%s, expected one value, the column count of the data set", why);
     }
     for (int k = 0; k < 3; k++)
         pl->spikes[k] = LOG_CALLOC((size_t)pl->ds.d, sizeof(double));

@@ -25,8 +25,8 @@ static void run_data_err(char *msg, const cfg_resolved *cr, const char *sec, con
                          const char *text)
 {
     size_t n = strlen(msg);
-    snprintf(msg + n, RUN_DATA_MSG - n, "%s%s: key '%s.%s': %s", n ? "\n" : "",
-             cfg_where(cr, cfg_find(sec, key)), sec, key, text);
+    if (n > 0 && n + 1 < RUN_DATA_MSG) msg[n++] = '\n';
+    cfg_key_error(msg + n, RUN_DATA_MSG - n, cr, cfg_find(sec, key), "%s", text);
 }
 
 void run_data_check_cfg(const cfg_resolved *cr)

@@ -1,6 +1,7 @@
 /* act — activation functions; see include/act.h. */
 #include "core/act.h"
 
+#include "base/limits.h"
 #include "base/log.h"
 
 #include <math.h>
@@ -9,7 +10,8 @@ act_fn act_make(act_kind kind, double scale, int k, double alpha, double sigma, 
                 double beta_v)
 {
     act_fn a = {.kind = kind, .scale = scale, .k = k};
-    if (kind == ACT_HERMITE && (k < 0 || k > 12)) LOG_DIE("Hermite order %d not in [0, 12]", k);
+    if (kind == ACT_HERMITE && (k < 0 || k > LIMITS_MAX_HERMITE_K))
+        LOG_DIE("Hermite order %d not in [0, %d]", k, LIMITS_MAX_HERMITE_K);
     double s2 = sigma * sigma;
     if (kind == ACT_MATCHED_U) {
         a.c1 = alpha * beta_u * s2 / (1.0 + beta_u * alpha * alpha); /* gamma_u, eq. (5) */

@@ -2,6 +2,7 @@
  * shared/science/mcm-model.md §1. Equation numbers (1), (2) refer to that file. */
 #include "core/mcm.h"
 
+#include "base/limits.h"
 #include "base/log.h"
 
 #include <gsl/gsl_cdf.h>
@@ -262,7 +263,8 @@ double mcm_kurtosis_v(const mcm_params *p)
 
 static void check_params(const mcm_params *p)
 {
-    if (p->d < 3) LOG_DIE("mcm: d = %d, need d >= 3 for three spikes", p->d);
+    if (p->d < LIMITS_MIN_D)
+        LOG_DIE("mcm: d = %d, need d >= %d for three spikes", p->d, LIMITS_MIN_D);
     if (!(p->beta_m >= 0.0 && p->beta_u >= 0.0 && p->beta_v >= 0.0))
         LOG_DIE("mcm: signal strengths must be >= 0 (beta_m %g, beta_u %g, beta_v %g)", p->beta_m,
                 p->beta_u, p->beta_v);

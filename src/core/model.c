@@ -3,6 +3,8 @@
 
 #include "base/log.h"
 
+#include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +83,27 @@ double model_skip_value(const model *m)
         break;
     }
     return 0.0;
+}
+
+void model_init_rows(double *w, int rows, int d, const rng_stream *s, double scale,
+                     model_rows_norm norm)
+{
+    for (int k = 0; k < rows; k++) {
+        double *row = w + (size_t)k * (size_t)d, f = scale;
+        rng_normal(s, (uint64_t)k, 0, (size_t)d, row);
+        if (norm != MODEL_ROWS_SCALE) {
+            double n2 = 0;
+            if (norm == MODEL_ROWS_UNIT_NRM2)
+                n2 = cblas_dnrm2(d, row, 1);
+            else {
+                for (int i = 0; i < d; i++)
+                    n2 += row[i] * row[i];
+                n2 = sqrt(n2);
+            }
+            if (!(n2 > 0)) LOG_DIE("zero initial row %d", k); /* impossible for d >= 1 */
+            f /= n2;
+        }
+        for (int i = 0; i < d; i++)
+            row[i] *= f;
+    }
 }

@@ -30,24 +30,6 @@ static void lin_check(const model *m)
     if (m->s.d < 1) LOG_DIE("linear model needs d >= 1 (d=%d)", m->s.d);
 }
 
-/* Row k of theta (length d) = scale * g, g ~ N(0, I) from step k; unit length first if unit. */
-static void lin_draw_rows(model *m, uint32_t seed, uint32_t task, int rows, double scale, int unit)
-{
-    rng_stream rs = rng_stream_make(seed, task, RNG_INIT);
-    int d = m->s.d;
-    for (int k = 0; k < rows; k++) {
-        double *w = m->theta + (size_t)k * (size_t)d;
-        rng_normal(&rs, (uint64_t)k, 0, (size_t)d, w);
-        double f = scale;
-        if (unit) {
-            double n2 = cblas_dnrm2(d, w, 1);
-            if (!(n2 > 0)) LOG_DIE("zero initial row %d", k); /* impossible for d >= 1 */
-            f /= n2;
-        }
-        cblas_dscal(d, f, w, 1);
-    }
-}
-
 /* ---- MODEL_LINEAR ---- */
 
 void model_linear_layout(model *m)
@@ -64,8 +46,11 @@ void model_linear_layout(model *m)
 static void linear_init(model *m, uint32_t seed, uint32_t task)
 {
     /* theta arrives zeroed: W = 0 under INIT2_ZERO, b = 0. No workspace. */
-    if (m->s.init2 == INIT2_SMALL)
-        lin_draw_rows(m, seed, task, m->s.d, m->s.init2_scale / sqrt((double)m->s.d), 0);
+    if (m->s.init2 == INIT2_SMALL) {
+        rng_stream rs = rng_stream_make(seed, task, RNG_INIT);
+        model_init_rows(m->theta, m->s.d, m->s.d, &rs, m->s.init2_scale / sqrt((double)m->s.d),
+                        MODEL_ROWS_SCALE);
+    }
     m->ws = NULL;
 }
 
@@ -122,7 +107,8 @@ void model_symlinear_layout(model *m)
 
 static void symlin_init(model *m, uint32_t seed, uint32_t task)
 {
-    lin_draw_rows(m, seed, task, m->s.K, m->s.init2_scale, 1);
+    rng_stream rs = rng_stream_make(seed, task, RNG_INIT);
+    model_init_rows(m->theta, m->s.K, m->s.d, &rs, m->s.init2_scale, MODEL_ROWS_UNIT_NRM2);
     symlin_ws *w = LOG_CALLOC(1, sizeof *w);
     size_t n = (size_t)m->bmax * (size_t)m->s.K;
     w->hx = LOG_CALLOC(n, sizeof(double));

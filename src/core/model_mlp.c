@@ -101,18 +101,6 @@ static void mlp_sum_rows(int B, int n, const double *G, double *v)
 
 /* ---- init ---- */
 
-static void mlp_draw_first(model *m, const rng_stream *rs)
-{
-    int d = m->s.d;
-    for (int k = 0; k < m->s.K; k++) {
-        double *w = m->theta + (size_t)k * d;
-        rng_normal(rs, (uint64_t)k, 0, (size_t)d, w);
-        double n2 = cblas_dnrm2(d, w, 1);
-        if (!(n2 > 0)) LOG_DIE("zero first-layer row %d", k); /* impossible for d >= 1 */
-        cblas_dscal(d, 1.0 / n2, w, 1);
-    }
-}
-
 /* Layer l (0-based, l >= 1) with entries std * N(0, 1). */
 static void mlp_draw_layer(model *m, const rng_stream *rs, const mlp_ws *w, int l, double std)
 {
@@ -146,7 +134,7 @@ static void mlp_init(model *m, uint32_t seed, uint32_t task)
     mlp_alloc(m);
     mlp_ws *w = m->ws;
     rng_stream rs = rng_stream_make(seed, task, RNG_INIT);
-    mlp_draw_first(m, &rs);
+    model_init_rows(m->theta, m->s.K, m->s.d, &rs, 1.0, MODEL_ROWS_UNIT_NRM2);
     for (int l = 1; l < w->L - 1; l++)
         mlp_draw_layer(m, &rs, w, l, 1.0 / sqrt((double)w->H));
     if (m->s.init2 == INIT2_SMALL)

@@ -245,26 +245,12 @@ void model_neuron_layout(model *m)
     m->n_sphere = K;
 }
 
-/* Rows w_k = g/|g| with g from (seed, task, RNG_INIT) at step k: every overlap ~ N(0, 1/d).
- * model_twolayer.c draws its rows of W the same way (same first layer for a seed and task). */
-static void nrn_init_rows(double *w, int K, int d, const rng_stream *s)
-{
-    for (int k = 0; k < K; k++) {
-        double *row = w + (size_t)k * (size_t)d, n2 = 0;
-        rng_normal(s, (uint64_t)k, 0, (size_t)d, row);
-        for (int i = 0; i < d; i++)
-            n2 += row[i] * row[i];
-        double inv = 1.0 / sqrt(n2);
-        for (int i = 0; i < d; i++)
-            row[i] *= inv;
-    }
-}
-
 static void nrn_init(model *m, uint32_t seed, uint32_t task)
 {
     int d = m->s.d, K = m->s.K;
     rng_stream s = rng_stream_make(seed, task, RNG_INIT);
-    nrn_init_rows(m->theta, K, d, &s);
+    /* Rows w_k = g/|g|: every overlap ~ N(0, 1/d). */
+    model_init_rows(m->theta, K, d, &s, 1.0, MODEL_ROWS_UNIT_SUMSQ);
     double *a = nrn_a(m);
     /* a_k from step K (after the rows): a = 0 makes D start as the skip alone. */
     if (a && m->s.init2 == INIT2_SMALL) {

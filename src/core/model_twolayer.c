@@ -61,15 +61,7 @@ static void tl_init(model *m, uint32_t seed, uint32_t task)
 {
     int d = m->s.d, K = m->s.K;
     rng_stream s = rng_stream_make(seed, task, RNG_INIT);
-    for (int k = 0; k < K; k++) {
-        double *row = m->theta + (size_t)k * (size_t)d, n2 = 0;
-        rng_normal(&s, (uint64_t)k, 0, (size_t)d, row);
-        for (int i = 0; i < d; i++)
-            n2 += row[i] * row[i];
-        double inv = 1.0 / sqrt(n2);
-        for (int i = 0; i < d; i++)
-            row[i] *= inv;
-    }
+    model_init_rows(m->theta, K, d, &s, 1.0, MODEL_ROWS_UNIT_SUMSQ); /* as the neuron family */
     if (m->s.init2 == INIT2_SMALL) {
         double *v = tl_v(m), sc = m->s.init2_scale / sqrt((double)K);
         rng_normal(&s, (uint64_t)K, 0, tl_kd(m), v);

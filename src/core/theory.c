@@ -443,6 +443,20 @@ double theory_delta_max_u(const theory_coeffs *tc)
     return 4.0 * fabs(tc->c_u2) / tc->C;
 }
 
+void theory_row(const theory_coeffs *tc, double row[THEORY_NCOL])
+{
+    row[THEORY_B] = tc->B;
+    row[THEORY_C_U2] = tc->c_u2;
+    row[THEORY_C_V4] = tc->c_v4;
+    row[THEORY_C_UV] = tc->c_uv;
+    row[THEORY_K_U] = tc->k_u;
+    row[THEORY_K_V] = tc->k_v;
+    row[THEORY_C] = tc->C;
+    row[THEORY_DELTA_MAX_U] = theory_delta_max_u(tc);
+    row[THEORY_ALPHA] = tc->alpha;
+    row[THEORY_SIGMA] = tc->sigma;
+}
+
 double theory_tau_u(const theory_coeffs *tc, double delta, int d, double m_target)
 {
     double r = -2.0 * delta * tc->c_u2 - 0.5 * delta * delta * tc->C;

@@ -136,16 +136,11 @@ static void an_write_scaling(h5out_file *f, const spec_analysis *a, const an_tab
                     "[combo][watched][threshold][d] log n* minus the fit", "1");
 }
 
-enum { TH_N = 10 }; /* B, c_u2, c_v4, c_uv, k_u, k_v, C, delta_max_u, alpha, sigma */
-
 static void an_theory_combo(const spec_theory *st, double *row)
 {
     theory_coeffs tc;
     theory_coeffs_compute(&tc, &st->act, &st->mcm, st->alpha, st->sigma);
-    double v[TH_N] = {tc.B,      tc.c_u2,  tc.c_v4, tc.c_uv,
-                      tc.k_u,    tc.k_v,   tc.C,    theory_delta_max_u(&tc),
-                      st->alpha, st->sigma};
-    memcpy(row, v, sizeof v);
+    theory_row(&tc, row);
 }
 
 /* Predicted exponent of n* in d for a watched quantity (mcm-model.md §6.3): u and m linear
@@ -153,23 +148,23 @@ static void an_theory_combo(const spec_theory *st, double *row)
 static double an_predicted(int which, const spec_theory *st, const double *th)
 {
     if (which == OBS_MAX_U || which == OBS_MAX_M) return 1.0;
-    if (which != OBS_MAX_V || th[5] == 0) return NAN; /* subspace, or blind to v */
+    if (which != OBS_MAX_V || th[THEORY_K_V] == 0) return NAN; /* subspace, or blind to v */
     return st->mcm.coupling == MCM_COUPLE_SIGN ? 1.0 : 3.0;
 }
 
 static void an_write_theory(h5out_file *f, const spec_analysis *a, const analysis_input *in)
 {
     int ncombo = a->ncombo, nd = a->nd, P = a->ode_points;
-    double *th = LOG_CALLOC((size_t)ncombo * TH_N, sizeof(double));
+    double *th = LOG_CALLOC((size_t)ncombo * THEORY_NCOL, sizeof(double));
     double *ex = LOG_CALLOC((size_t)ncombo * (size_t)(in->nw + 1), sizeof(double));
     double *tau = LOG_CALLOC((size_t)ncombo * (size_t)nd * (size_t)P, sizeof(double));
     double *m = LOG_CALLOC((size_t)ncombo * (size_t)nd * 2 * (size_t)P, sizeof(double));
     for (int g = 0; g < ncombo; g++) {
         const spec_theory *st = &a->combo[g];
-        an_theory_combo(st, &th[(size_t)g * TH_N]);
+        an_theory_combo(st, &th[(size_t)g * THEORY_NCOL]);
         for (int w = 0; w < in->nw; w++)
             ex[(size_t)g * (size_t)in->nw + (size_t)w] =
-                an_predicted(in->which[w], st, &th[(size_t)g * TH_N]);
+                an_predicted(in->which[w], st, &th[(size_t)g * THEORY_NCOL]);
         mcm_params p = st->mcm;
         for (int i = 0; i < nd; i++) {
             int d = (int)a->d[i];
@@ -180,14 +175,15 @@ static void an_write_theory(h5out_file *f, const spec_analysis *a, const analysi
             p.d = d;
             for (int s = 1; s <= 2; s++) {
                 double *mi = &m[(((size_t)g * nd + i) * 2 + (size_t)(s - 1)) * (size_t)P];
-                if (theory_ode(&st->act, &p, th[g * TH_N + 8], th[g * TH_N + 9], s, st->delta,
-                               st->lr_power, d, 1.0 / sqrt((double)d), P, ti, mi) != 0)
+                if (theory_ode(&st->act, &p, th[g * THEORY_NCOL + THEORY_ALPHA],
+                               th[g * THEORY_NCOL + THEORY_SIGMA], s, st->delta, st->lr_power, d,
+                               1.0 / sqrt((double)d), P, ti, mi) != 0)
                     for (int j = 0; j < P; j++)
                         mi[j] = NAN;
             }
         }
     }
-    hsize_t dt[2] = {(hsize_t)ncombo, TH_N}, de[2] = {(hsize_t)ncombo, (hsize_t)in->nw};
+    hsize_t dt[2] = {(hsize_t)ncombo, THEORY_NCOL}, de[2] = {(hsize_t)ncombo, (hsize_t)in->nw};
     hsize_t dtau[3] = {(hsize_t)ncombo, (hsize_t)nd, (hsize_t)P};
     hsize_t dm[4] = {(hsize_t)ncombo, (hsize_t)nd, 2, (hsize_t)P};
     h5out_group(f, "/theory",

@@ -115,10 +115,10 @@ static void run_out_crossings(h5out_file *f, const ckpt_record *r, int nrec, int
             in->thr[j] = cr->thr[j];
     }
     PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, flag, (int)cells, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
-    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, in->which, ANALYSIS_MAX_WATCH, MPI_INT, MPI_MAX,
-                          MPI_COMM_WORLD));
     PAR_MPI(
-        MPI_Allreduce(MPI_IN_PLACE, in->thr, CFG_LIST_MAX, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
+        MPI_Allreduce(MPI_IN_PLACE, in->which, OBS_MAX_WATCH, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
+    PAR_MPI(
+        MPI_Allreduce(MPI_IN_PLACE, in->thr, SPEC_LIST_MAX, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD));
     for (size_t j = 0; j < cells; j++)
         if (flag[j] == 0) in->n_cross[j] = NAN;
     free(flag);

@@ -1,6 +1,7 @@
 /* dataset — a user's N x d data set in an HDF5 file; see include/dataset.h. */
 #include "parallel/dataset.h"
 
+#include "base/limits.h"
 #include "base/log.h"
 #include "parallel/par.h"
 #include "parallel/h5chk.h"
@@ -46,20 +47,21 @@ static void dataset_check_shape(hid_t ds, const char *where, const char *name, c
     H5T_class_t k = H5Tget_class(ty);
     size_t sz = H5Tget_size(ty);
     if (rank != 2)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' has %d dimension(s), expected a 2-D "
-                 "N x d array (one sample per row)",
-                 where, name, fn, rank);
+        log_key_msg(msg, DATASET_MSG, where, "data", "dataset",
+                    "'%s' in '%s' has %d dimension(s), expected a 2-D N x d array (one sample "
+                    "per row)",
+                    name, fn, rank);
     else if (k != H5T_FLOAT || sz > 8)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' is not a float or double array (%s, %zu "
-                 "bytes), expected 32- or 64-bit floating point",
-                 where, name, fn, dataset_class_name(k), sz);
-    else if (dims[0] < 2 || dims[1] < 3 || dims[1] > 1048575)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': '%s' in '%s' is %llu x %llu, expected at least 2 rows "
-                 "(samples) and 3 to 1048575 columns (dimension)",
-                 where, name, fn, (unsigned long long)dims[0], (unsigned long long)dims[1]);
+        log_key_msg(msg, DATASET_MSG, where, "data", "dataset",
+                    "'%s' in '%s' is not a float or double array (%s, %zu bytes), expected 32- "
+                    "or 64-bit floating point",
+                    name, fn, dataset_class_name(k), sz);
+    else if (dims[0] < 2 || dims[1] < LIMITS_MIN_D || dims[1] > LIMITS_MAX_D)
+        log_key_msg(msg, DATASET_MSG, where, "data", "dataset",
+                    "'%s' in '%s' is %llu x %llu, expected at least 2 rows (samples) and %d to "
+                    "%d columns (dimension)",
+                    name, fn, (unsigned long long)dims[0], (unsigned long long)dims[1],
+                    LIMITS_MIN_D, LIMITS_MAX_D);
     *n = (long)dims[0];
     *d = (int)dims[1];
     *stored32 = sz == 4;
@@ -75,26 +77,24 @@ static void dataset_probe(const dataset_src *src, char *msg, long *n, int *d, in
     const char *wf = src->where_file, *wd = src->where_dataset;
     msg[0] = 0;
     if (access(fn, R_OK) != 0) {
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.file': cannot read '%s' (%s), expected an HDF5 file holding the "
-                 "N x d data set",
-                 wf, fn, strerror(errno));
+        log_key_msg(msg, DATASET_MSG, wf, "data", "file",
+                    "cannot read '%s' (%s), expected an HDF5 file holding the N x d data set", fn,
+                    strerror(errno));
         return;
     }
     if (H5Fis_hdf5(fn) <= 0) {
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.file': '%s' is not an HDF5 file, expected an HDF5 file holding "
-                 "the N x d data set",
-                 wf, fn);
+        log_key_msg(msg, DATASET_MSG, wf, "data", "file",
+                    "'%s' is not an HDF5 file, expected an HDF5 file holding the N x d data set",
+                    fn);
         return;
     }
     hid_t f = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t ds = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
     if (ds < 0)
-        snprintf(msg, DATASET_MSG,
-                 "%s: key 'data.dataset': no dataset '%s' in '%s', expected the path of an N x d "
-                 "array (e.g. /samples/x0)",
-                 wd, name, fn);
+        log_key_msg(msg, DATASET_MSG, wd, "data", "dataset",
+                    "no dataset '%s' in '%s', expected the path of an N x d array (e.g. "
+                    "/samples/x0)",
+                    name, fn);
     else
         dataset_check_shape(ds, wd, name, fn, msg, n, d, stored32);
     if (ds >= 0) H5Dclose(ds);

@@ -1,7 +1,8 @@
 /* Unit tests of the neuron (A, B) and two-layer (C) families and of the losses: every backward
  * pass against central finite differences of the full loss, the loss weights against their
- * definitions, the initialisation (unit rows, overlap law, determinism, zero second layer) and
- * model (A) with the matched activation against the Bayes denoiser (5) of mcm-model.md §2.4. */
+ * definitions, the initialisation (unit rows, overlap law, determinism, zero second layer, one
+ * first-layer initialiser for every family) and model (A) with the matched activation against
+ * the Bayes denoiser (5) of mcm-model.md §2.4. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -325,6 +326,45 @@ static void test_init_deterministic(void **st)
     }
 }
 
+/* One first-layer initialiser (model_init_rows) for every family: the rows of the neuron and
+ * two-layer families are the same bits, those of the MLP and the symmetric linear model (BLAS
+ * norm) the same directions to rounding, and linear W = init2_scale / sqrt(d) times the raw
+ * normals of steps 0 .. d-1. */
+static void test_init_rows_shared(void **st)
+{
+    (void)st;
+    enum { D = 23, K = 3 };
+    model_family fam[4] = {MODEL_NEURON, MODEL_TWOLAYER, MODEL_MLP, MODEL_SYMLINEAR};
+    model m[4];
+    for (int f = 0; f < 4; f++) {
+        model_spec s = {.family = fam[f],
+                        .d = D,
+                        .K = K,
+                        .L = 2,
+                        .act = test_act(0),
+                        .skip = SKIP_FIXED,
+                        .init2_scale = 1.0};
+        model_init(&m[f], &s, 7, 41, 1);
+    }
+    assert_memory_equal(model_row(&m[0], 0), model_row(&m[1], 0), sizeof(double) * K * D);
+    for (int f = 2; f < 4; f++)
+        for (int i = 0; i < K * D; i++)
+            assert_true(fabs(model_row(&m[f], 0)[i] - model_row(&m[0], 0)[i]) < 1e-15);
+    for (int f = 0; f < 4; f++)
+        model_free(&m[f]);
+    model_spec s = {.family = MODEL_LINEAR, .d = D, .init2 = INIT2_SMALL, .init2_scale = 0.5};
+    model lin;
+    model_init(&lin, &s, 7, 41, 1);
+    rng_stream rs = rng_stream_make(7, 41, RNG_INIT);
+    double g[D];
+    for (int k = 0; k < D; k++) {
+        rng_normal(&rs, (uint64_t)k, 0, D, g);
+        for (int i = 0; i < D; i++)
+            assert_true(lin.theta[k * D + i] == g[i] * (0.5 / sqrt((double)D)));
+    }
+    model_free(&lin);
+}
+
 /* Second layer exactly zero under INIT2_ZERO, non-zero under INIT2_SMALL; b = 0; c = c0. */
 static void test_init_second_layer(void **st)
 {
@@ -417,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_init_overlaps),
         cmocka_unit_test(test_init_deterministic),
         cmocka_unit_test(test_init_second_layer),
+        cmocka_unit_test(test_init_rows_shared),
         cmocka_unit_test(test_bayes_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,6 +104,24 @@ static void test_coefficient_formulas(void **st)
     assert_close(tc.C, 8 * sg * sg * 0.25 + 4 * 0.0625, 1e-13);
 }
 
+/* Every named column of the theory row holds its coefficient (the layout of /theory/coeffs). */
+static void test_theory_row(void **st)
+{
+    (void)st;
+    double al = t_alpha(), sg = t_sigma(), row[THEORY_NCOL];
+    mcm_params p = params(100);
+    act_fn th = act(ACT_TANH, 0.5, 0);
+    theory_coeffs tc;
+    theory_coeffs_compute(&tc, &th, &p, al, sg);
+    theory_row(&tc, row);
+    assert_int_equal(THEORY_NCOL, 10);
+    assert_true(row[THEORY_B] == tc.B && row[THEORY_C_U2] == tc.c_u2);
+    assert_true(row[THEORY_C_V4] == tc.c_v4 && row[THEORY_C_UV] == tc.c_uv);
+    assert_true(row[THEORY_K_U] == 2 && row[THEORY_K_V] == 4 && row[THEORY_C] == tc.C);
+    assert_true(row[THEORY_DELTA_MAX_U] == theory_delta_max_u(&tc));
+    assert_true(row[THEORY_ALPHA] == al && row[THEORY_SIGMA] == sg);
+}
+
 /* Least-squares slope of log|L(m)| against log m at five points in [0.01, 0.05]. */
 static double loglog_slope(const act_fn *a, const mcm_params *p, int spike)
 {
@@ -375,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_hermite_closed_forms),
         cmocka_unit_test(test_hermite_adaptive),
         cmocka_unit_test(test_coefficient_formulas),
+        cmocka_unit_test(test_theory_row),
         cmocka_unit_test(test_small_overlap),
         cmocka_unit_test(test_blindness),
         cmocka_unit_test(test_correlated_and_mixture),
