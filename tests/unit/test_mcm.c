@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-
 #include "core/diffusion.h"
 #include "core/mcm.h"
 
@@ -24,7 +23,6 @@ static const size_t N_STAT = 400000;
 static const uint32_t SEED = 20240611u, TASK = 3u;
 
 /* ---------------------------------------------------------------- statistics helpers */
-
 typedef double (*stat_fn)(const double *a, const double *b, size_t n);
 
 static double mean_of(const double *a, size_t n)
