@@ -3,10 +3,11 @@
  * For each shape: forward then backward on one batch (as a training step, without the loss
  * and the optimiser) is repeated for about 0.3 s; the best of 3 runs is reported as steps/s,
  * microseconds per sample and GFLOP/s (multiply-adds of the matrix products counted as 2;
- * activations and bias sums are not counted). `make bench` sets OPENBLAS_NUM_THREADS=1 and
- * OPENBLAS_CORETYPE=SKYLAKEX. */
+ * activations and bias sums are not counted). `make bench` sets OPENBLAS_NUM_THREADS=1; the
+ * header line names the OpenBLAS kernel in use. */
 #include "core/model.h"
 #include "core/rng.h"
+#include "bench_blas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,7 @@ static void row(const char *name, const model_spec *s, int B)
 
 int main(void)
 {
+    bench_blas_banner("bench_deep");
     printf("bench_deep: forward + backward per batch, best of 3 runs of ~0.3 s, one core\n");
     printf("%-10s %6s %4s %3s %4s %12s %12s %9s\n", "model", "d", "H/h", "L", "B", "steps/s",
            "us/sample", "GFLOP/s");

@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "parallel/par.h"
 #include "parallel/h5chk.h"
+#include "bench_blas.h"
 
 #include <float.h>
 #include <math.h>
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
 {
     par_init(&argc, &argv);
     h5chk_init();
+    if (log_rank() == 0) bench_blas_banner("bench_eig");
     int nprow = 0, npcol = 0;
     char err[128];
     if (!dmat_grid_shape(log_size(), 0, 0, &nprow, &npcol, err, sizeof err)) LOG_DIE("%s", err);

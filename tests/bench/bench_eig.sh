@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 BIN=${1:-build/bench/bench_eig}
 shift || true
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-export OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SKYLAKEX
+export OPENBLAS_NUM_THREADS=1
 out1=$(mpirun -np 1 --oversubscribe "$BIN" "$@")
 echo "$out1" | grep -v '^bench_eig_result'
 out2=$(mpirun -np 2 --oversubscribe "$BIN" "$@")

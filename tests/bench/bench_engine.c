@@ -7,6 +7,7 @@
 #include "parallel/par.h"
 #include "parallel/h5chk.h"
 #include "spec/spec.h"
+#include "bench_blas.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ int main(int argc, char **argv)
 {
     par_init(&argc, &argv);
     h5chk_init();
+    if (log_rank() == 0) bench_blas_banner("bench_engine");
     printf("bench_engine: one core, best of 3, observers at the default cadence (60 obs, "
            "256 eval samples)\n");
     for (int d = 100; d <= 1000; d *= 10) {

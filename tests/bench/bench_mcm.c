@@ -2,6 +2,7 @@
  * d = 1000 (best of 3 repetitions of ~0.3 s each). Prints ns per sample and per element. */
 #include "core/diffusion.h"
 #include "core/mcm.h"
+#include "bench_blas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,7 @@ static void bench(int d, int forward)
 
 int main(void)
 {
+    bench_blas_banner("bench_mcm");
     const int dims[2] = {100, 1000};
     for (int k = 0; k < 2; k++) {
         double ns = bench_normals(dims[k]);

@@ -9,6 +9,7 @@
 #include "core/loss.h"
 #include "core/model.h"
 #include "core/rng.h"
+#include "bench_blas.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -128,6 +129,7 @@ static void bench_print(const char *name, model_family fam, int d, int K, int B,
 
 int main(void)
 {
+    bench_blas_banner("bench_model");
     double sink = 0;
     printf("bench_model: zero grad + forward + loss_eval + backward, tanh, no skip in the model "
            "(the engine adds a fixed skip itself)\n");

@@ -4,6 +4,7 @@
  * reported (least disturbed by other load). The step changes between calls so that no call can
  * be skipped or reused. Single core, no MPI. */
 #include "core/rng.h"
+#include "bench_blas.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,7 @@ static void row(const char *kind, const char *unit, fill_fn *fast, fill_fn *ref,
 
 int main(void)
 {
+    bench_blas_banner("bench_rng");
     const size_t lens[] = {100, 1000, 100000};
     void *out = malloc(100000 * 4 * sizeof(uint32_t)); /* >= 100000 doubles or blocks */
     if (!out) return 1;
