@@ -87,6 +87,7 @@ typedef struct {
         int bias;
     } model;
     struct {
+        int engine; /* 0 direct, 1 reduced (spec_engine) */
         int loss;
         int times;
         cfg_double_list t_list;

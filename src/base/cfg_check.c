@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static void check_coupling(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
@@ -120,8 +121,50 @@ static void check_covar(const cfg_resolved *c, const unsigned char *ok, cfg_erro
                       v->covar.groups, c->origin[ig]);
 }
 
+/* One key whose value the reduced engine cannot represent exactly (the chain of
+ * src/core/reduced.md needs fresh isotropic Gaussian bulk and noise at every sample, and an
+ * update that stays in the span of the parameters and the sample). */
+static void reduced_refuse(const cfg_resolved *c, const char *sec, const char *key,
+                           const char *what, const char *expected, cfg_errors *err)
+{
+    int ie = cfg_find("train", "engine"), ik = cfg_find(sec, key);
+    char val[CFG_STR_MAX];
+    cfg_format_value(&c->v, ik, val, sizeof val);
+    cfg_error_key(err, cfg_where(c, ik), sec, key,
+                  "'%s' with train.engine = reduced (from %s): %s, expected %s or "
+                  "train.engine = direct",
+                  val, c->origin[ie], what, expected);
+}
+
+static void check_engine(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ie = cfg_find("train", "engine"), io = cfg_find("optim", "kind");
+    int id = cfg_find("train", "data"), im = cfg_find("model", "family");
+    int iu = cfg_find("data", "file");
+    const cfg_t *v = &c->v;
+    if (!ok[ie] || !cfg_enum_is(ie, v->train.engine, "reduced")) return;
+    if (ok[io] && cfg_enum_is(io, v->optim.kind, "adam"))
+        reduced_refuse(c, "optim", "kind",
+                       "Adam's per-coordinate moments are not rotation "
+                       "invariant",
+                       "optim.kind = sgd or spherical", err);
+    if (ok[id] && cfg_enum_is(id, v->train.data, "finite"))
+        reduced_refuse(c, "train", "data",
+                       "a finite training set revisits samples, so the bulk "
+                       "is not fresh",
+                       "train.data = online", err);
+    if (ok[im] && !cfg_enum_is(im, v->model.family, "neuron") &&
+        !cfg_enum_is(im, v->model.family, "twolayer"))
+        reduced_refuse(c, "model", "family", "its parameters are d x d or deep",
+                       "model.family = neuron or twolayer", err);
+    if (ok[iu] && strcmp(v->data.file, "none") != 0)
+        reduced_refuse(c, "data", "file", "a user data set has no isotropic bulk",
+                       "data.file = none", err);
+}
+
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_engine(c, ok, err);
     check_covar(c, ok, err);
     check_train(c, ok, err);
     check_coupling(c, ok, err);

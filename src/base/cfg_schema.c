@@ -131,6 +131,10 @@ const cfg_entry cfg_schema[] = {
      .help = "twolayer, mlp, linear: biases present"},
 
     /* [train] */
+    {FIELD(train, engine), .type = CFG_ENUM, .def = "direct", .enums = "direct|reduced",
+     .restart = CFG_FIXED, .units = "",
+     .help = "direct: d-dimensional vectors, O(d) per step; reduced: the exact Gram-state chain, "
+             "cost per step independent of d (online SGD of neuron/twolayer models only)"},
     {FIELD(train, loss), .type = CFG_ENUM, .def = "x0", .enums = "x0|eps|score",
      .restart = CFG_FIXED, .units = "",
      .help = "DSM parameterisation: x0-prediction MSE, epsilon-prediction, score matching"},
