@@ -44,6 +44,8 @@ HOT := -O3 -fno-math-errno -fassociative-math -fno-signed-zeros -fno-trapping-ma
 $(foreach f,core/mcm core/diffusion engine/engine engine/observe,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = $(HOT)))
 # Element-wise update loops vectorise at -O3 (no reassociation involved: same bits everywhere).
 $(BUILD)/obj/core/optim.o: CFLAGS_FILE = -O3
+# The reduced engine's step and draws: short fixed-size loops, square roots inline (no errno).
+$(foreach f,core/reduced_step core/reduced_rng,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = -O3 -fno-math-errno))
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
 $(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
 

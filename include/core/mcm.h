@@ -60,6 +60,10 @@ typedef struct {
 /* Builds spikes from stream (seed, task, RNG_SPIKES) and the whitening. d >= 3. */
 void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint64_t task);
 void mcm_free(mcm_model *mod);
+/* Everything of mcm_init but the d-dimensional spikes (m, u, v stay NULL; uu = vv = 1, uv = 0):
+ * the derived constants a draw needs, for engines that work in spike coordinates
+ * (core/reduced.h). A caller with non-orthogonal spikes sets uu, uv, vv itself. */
+void mcm_init_scalars(mcm_model *mod, const mcm_params *p);
 
 /* Latent stream layout (RNG_LATENT, step = sample index), part of the results' format:
  *   block 0: rng_normal pair (g0, g1): lambda = g0; nu = g1 for the Gaussian law;
@@ -74,6 +78,16 @@ void mcm_free(mcm_model *mod);
  * always +1 otherwise. Costs O(d). */
 void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index, double *x,
                 double *lambda, double *nu, int *label);
+
+/* The pieces of mcm_sample, for engines that draw z otherwise (core/reduced.h):
+ * mcm_latents_from: lambda, nu and the label (returned) from the two normals g of block 0 and
+ * the two uniforms w of block 1 of RNG_LATENT at the sample's index (layout above);
+ * mcm_x0_coeffs: x0 = mu m + cu u + cv v + z for a sample of that label and latents, given
+ * zu = u.z and zv = v.z (zu is read by FULL whitening only; label -1: cu = cv = 0). */
+int mcm_latents_from(const mcm_model *mod, const double g[2], const double w[2], double *lam,
+                     double *nu);
+void mcm_x0_coeffs(const mcm_model *mod, int label, double lam, double nu, double zu, double zv,
+                   double *mu, double *cu, double *cv);
 
 /* n consecutive draws starting at index0, row-major X[n][d]; same numbers as n mcm_sample calls. */
 void mcm_sample_block(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index0, size_t n,

@@ -27,7 +27,11 @@ typedef enum {
     RNG_EVAL = 8,    /* evaluation sets */
     RNG_BOOT = 9,    /* bootstrap resampling */
     RNG_ROWS = 10,   /* training rows drawn from a user data set */
-    RNG_TEST = 100,  /* unit tests */
+    /* Reduced engine (core/reduced.h; layouts in src/core/reduced.md): */
+    RNG_REDUCED_BULK = 11, /* in-frame coordinates of z and xi, counter = sample index */
+    RNG_REDUCED_GRAM = 12, /* Bartlett factor of the perpendicular parts, counter = step */
+    RNG_REDUCED_INIT = 13, /* exact initial state (Bartlett factor of the initial vectors) */
+    RNG_TEST = 100,        /* unit tests */
 } rng_purpose;
 
 typedef struct {
@@ -45,6 +49,15 @@ void rng_uniform(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, 
 
 /* n standard normals (Box-Muller on the uniforms above), vectorised. */
 void rng_normal(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
+
+/* The two variates of one block at nsteps consecutive steps: out[2 i], out[2 i + 1] are the
+ * values rng_normal / rng_uniform(s, step0 + i, block, 2, .) return, bitwise (the same batch
+ * code with the steps in the lanes). Many short requests at consecutive counters cost one batch
+ * instead of one batch each (a batch always computes 32 blocks). */
+void rng_normal_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
+                      double *out);
+void rng_uniform_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
+                       double *out);
 
 /* Number of blocks a request of n variates consumes. */
 static inline uint32_t rng_blocks(size_t n)

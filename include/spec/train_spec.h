@@ -22,16 +22,14 @@
 /* Longest list a spec carries (the configuration's list length, checked in spec.c). */
 #define SPEC_LIST_MAX 64
 
-/* Diffusion time of each training sample; order = train.times. */
-typedef enum { SPEC_TIME_FIXED, SPEC_TIME_LIST, SPEC_TIME_RANGE } spec_time_kind;
-typedef struct {
-    spec_time_kind kind;
-    double t; /* the task's time: every sample's with FIXED, the observers' evaluation time */
-    int n;    /* LIST: samples take one of list[0 .. n) uniformly */
-    double list[SPEC_LIST_MAX];
-    double t_min, t_max; /* RANGE: uniform on [t_min, t_max) */
-    int weight_sigma2;   /* weight each sample's loss by sigma_t^2 (train.t_weight = sigma2) */
-} spec_times;
+/* Diffusion time of each training sample; order = train.times. The type lives in core (both
+ * engines draw the times with core/diffusion.h's diff_time); these are its spec-layer names. */
+typedef diff_time_kind spec_time_kind;
+#define SPEC_TIME_FIXED DIFF_TIME_FIXED
+#define SPEC_TIME_LIST DIFF_TIME_LIST
+#define SPEC_TIME_RANGE DIFF_TIME_RANGE
+typedef diff_times spec_times;
+_Static_assert(DIFF_TIMES_MAX >= SPEC_LIST_MAX, "a time list holds every configured time");
 
 /* The overlaps a crossing may watch, in the order the observers record them. */
 typedef enum {

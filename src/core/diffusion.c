@@ -35,6 +35,22 @@ void diff_coeffs(const diff_schedule *s, double t, double *alpha, double *sigma)
     LOG_DIE("unknown diffusion schedule %d", (int)s->kind);
 }
 
+double diff_time_from(const diff_times *ts, double u)
+{
+    if (ts->kind == DIFF_TIME_FIXED) return ts->t;
+    if (ts->kind == DIFF_TIME_LIST) return ts->list[(int)(u * ts->n)];
+    return ts->t_min + u * (ts->t_max - ts->t_min);
+}
+
+double diff_time(const diff_times *ts, uint32_t seed, uint64_t task, uint64_t i)
+{
+    if (ts->kind == DIFF_TIME_FIXED) return ts->t;
+    uint32_t w[4];
+    rng_stream s = rng_stream_make(seed, task, RNG_TIME);
+    rng_raw4(&s, i, 0, w);
+    return diff_time_from(ts, rng_u53(w[0], w[1]));
+}
+
 /* xi is generated in chunks of an even length, which by the block convention of rng.h gives the
  * same numbers as one request of d; the chunk buffer also lets xt alias x0. */
 void diff_forward(double alpha, double sigma, uint32_t seed, uint64_t task, uint64_t index,

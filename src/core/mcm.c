@@ -278,9 +278,7 @@ static void check_params(const mcm_params *p)
 
 void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint64_t task)
 {
-    check_params(p);
-    memset(mod, 0, sizeof *mod);
-    mod->p = *p;
+    mcm_init_scalars(mod, p);
     size_t d = (size_t)p->d;
     mod->m = LOG_CALLOC(3 * d, sizeof(double));
     mod->u = mod->m + d;
@@ -289,7 +287,14 @@ void mcm_init(mcm_model *mod, const mcm_params *p, uint32_t seed, uint64_t task)
     mod->uu = mcm_dot(mod->u, mod->u, p->d);
     mod->uv = mcm_dot(mod->u, mod->v, p->d);
     mod->vv = mcm_dot(mod->v, mod->v, p->d);
+}
 
+void mcm_init_scalars(mcm_model *mod, const mcm_params *p)
+{
+    check_params(p);
+    memset(mod, 0, sizeof *mod);
+    mod->p = *p;
+    mod->uu = mod->vv = 1.0; /* orthonormal until the caller sets a RANDOM geometry */
     mod->c_S = 1.0 - 1.0 / sqrt(1.0 + p->beta_v); /* eq. (2) */
     mcm_whitening_matrix(p, mod->A);
     mod->sqrt_bu = sqrt(p->beta_u);
@@ -333,15 +338,10 @@ static void axpy3(double *restrict x, double a, const double *restrict m, double
         x[i] += a * m[i] + b * u[i] + c * v[i];
 }
 
-/* Latents of sample `index`; word layout documented in mcm.h. Returns the label. */
-static int draw_latents(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index,
-                        double *lam, double *nu)
+int mcm_latents_from(const mcm_model *mod, const double g[2], const double w[2], double *lam,
+                     double *nu)
 {
     const mcm_params *p = &mod->p;
-    rng_stream s = rng_stream_make(seed, task, RNG_LATENT);
-    double g[2], w[2];
-    rng_normal(&s, index, 0, 2, g);
-    rng_uniform(&s, index, 1, 2, w);
     *lam = g[0];
     if (p->coupling == MCM_COUPLE_SIGN) {
         *nu = g[0] >= 0.0 ? 1.0 : -1.0;
@@ -356,6 +356,17 @@ static int draw_latents(const mcm_model *mod, uint32_t seed, uint64_t task, uint
     }
     if (p->mixture != MCM_MIX_LABELLED) return 1;
     return w[1] >= 0.5 ? 1 : -1;
+}
+
+/* Latents of sample `index`; word layout documented in mcm.h. Returns the label. */
+static int draw_latents(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index,
+                        double *lam, double *nu)
+{
+    rng_stream s = rng_stream_make(seed, task, RNG_LATENT);
+    double g[2], w[2];
+    rng_normal(&s, index, 0, 2, g);
+    rng_uniform(&s, index, 1, 2, w);
+    return mcm_latents_from(mod, g, w, lam, nu);
 }
 
 /* Coefficients (cu, cv) such that x = z + mean m + cu u + cv v, from zu = u.z, zv = v.z.
@@ -378,6 +389,19 @@ static void latent_coeffs(const mcm_model *mod, double lam, double nu, double zu
     *cv = sv + mod->A[1][0] * au + (mod->A[1][1] - 1.0) * av;
 }
 
+void mcm_x0_coeffs(const mcm_model *mod, int label, double lam, double nu, double zu, double zv,
+                   double *mu, double *cu, double *cv)
+{
+    if (label > 0) {
+        *mu = mod->p.beta_m * (mod->p.mean_term == MCM_MEAN_LABEL ? (double)label : 1.0);
+        latent_coeffs(mod, lam, nu, zu, zv, cu, cv);
+        return;
+    }
+    /* Isotropic component: N(0, I), shifted only by a labelled mean term. */
+    *mu = mod->p.mean_term == MCM_MEAN_LABEL ? -mod->p.beta_m : 0.0;
+    *cu = *cv = 0.0;
+}
+
 void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t index, double *x,
                 double *lambda, double *nu, int *label)
 {
@@ -387,6 +411,9 @@ void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t ind
     rng_stream sb = rng_stream_make(seed, task, RNG_BULK);
     rng_normal(&sb, index, 0, (size_t)d, x); /* x holds z from here on */
 
+    /* The same numbers as mcm_x0_coeffs; kept inline, as written first, because this file is
+     * compiled with reassociation (HOT in the Makefile) and a restructured call rounds the FULL
+     * coefficients differently in the last bit, which would change every existing result. */
     double mu = mod->p.beta_m * (mod->p.mean_term == MCM_MEAN_LABEL ? (double)y : 1.0);
     double cu = 0.0, cv = 0.0;
     if (y > 0) {

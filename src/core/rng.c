@@ -3,10 +3,12 @@
  * Two paths compute the same numbers:
  *  - the scalar reference (rng_*_ref): one Philox call and scalar libm per block. It defines the
  *    semantics and is kept for the tests.
- *  - the fast path: batches of RNG_LANES consecutive blocks. Philox runs on vectors of 64-bit lanes
- *    with one 32x32->64 pmuludq per multiply (intrinsics, one kernel per instruction set: GCC 12
- *    cannot vectorise the widening multiply well on its own); Box-Muller then runs in simple loops
- *    that GCC vectorises with glibc's libmvec log/sin/cos (target_clones picks SSE2/AVX2/AVX-512).
+ *  - the fast path: batches of RNG_LANES consecutive blocks (for rng_*_steps: one block at
+ *    RNG_LANES consecutive steps; only the lanes' counters differ). Philox runs on vectors of
+ *    64-bit lanes with one 32x32->64 pmuludq per multiply (intrinsics, one kernel per instruction
+ *    set: GCC 12 cannot vectorise the widening multiply well on its own); Box-Muller then runs in
+ *    simple loops that GCC vectorises with glibc's libmvec log/sin/cos (target_clones picks
+ *    SSE2/AVX2/AVX-512).
  *
  * Accuracy: uniforms are bitwise equal to the reference (integer and exactly rounded operations
  * only; -ffp-contract=off keeps it so). Normals differ from the reference only through libmvec's
@@ -106,16 +108,23 @@ typedef uint64_t rng_words[4][RNG_LANES]; /* word j of block block0+i in w[j][i]
  * independent, which hides the pmuludq latency. */
 #define RNG_PHILOX_KERNEL(NAME, TARGET, VT, IT, MUL)                                               \
     __attribute__((target(TARGET))) static void NAME(const rng_stream *s, uint64_t step,           \
-                                                     uint32_t block0, rng_words w)                 \
+                                                     uint32_t block0, int by_step, rng_words w)    \
     {                                                                                              \
         enum { W = (int)(sizeof(VT) / sizeof(uint64_t)), NV = RNG_LANES / W };                     \
         const VT zero = {0}, m0 = zero + PHILOX_M4x32_0, m1 = zero + PHILOX_M4x32_1;               \
         VT iota, c0[NV], c1[NV], c2[NV], c3[NV];                                                   \
         memcpy(&iota, rng_iota, sizeof iota);                                                      \
         for (int v = 0; v < NV; v++) {                                                             \
-            c0[v] = iota + ((uint64_t)block0 + (uint64_t)(v * W));                                 \
-            c1[v] = zero + (uint32_t)step;                                                         \
-            c2[v] = zero + (uint32_t)(step >> 32);                                                 \
+            if (by_step) { /* lane i: step + i, fixed block */                                     \
+                VT st = iota + (step + (uint64_t)(v * W));                                         \
+                c0[v] = zero + block0;                                                             \
+                c1[v] = st & 0xffffffffu;                                                          \
+                c2[v] = st >> 32;                                                                  \
+            } else { /* lane i: block block0 + i, fixed step */                                    \
+                c0[v] = iota + ((uint64_t)block0 + (uint64_t)(v * W));                             \
+                c1[v] = zero + (uint32_t)step;                                                     \
+                c2[v] = zero + (uint32_t)(step >> 32);                                             \
+            }                                                                                      \
             c3[v] = zero + s->purpose;                                                             \
         }                                                                                          \
         uint32_t k0 = s->key[0], k1 = s->key[1];                                                   \
@@ -148,14 +157,15 @@ RNG_PHILOX_KERNEL(philox_avx512, "avx512f", rng_u64x8, __m512i, _mm512_mul_epu32
 
 /* All kernels give identical integers; the choice only affects speed. The check is a load and a
  * test of libgcc's CPU model, cheap next to a batch. */
-static void philox_lanes(const rng_stream *s, uint64_t step, uint32_t block0, rng_words w)
+static void philox_lanes(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
+                         rng_words w)
 {
     if (__builtin_cpu_supports("avx512f"))
-        philox_avx512(s, step, block0, w);
+        philox_avx512(s, step, block0, by_step, w);
     else if (__builtin_cpu_supports("avx2"))
-        philox_avx2(s, step, block0, w);
+        philox_avx2(s, step, block0, by_step, w);
     else
-        philox_sse2(s, step, block0, w);
+        philox_sse2(s, step, block0, by_step, w);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -190,11 +200,11 @@ static inline void words_to_uniforms(const rng_words w, double *restrict u0, dou
 }
 
 RNG_CLONES static void uniform_batch(const rng_stream *s, uint64_t step, uint32_t block0,
-                                     double *restrict out)
+                                     int by_step, double *restrict out)
 {
     alignas(64) rng_words w;
     alignas(64) double u0[RNG_LANES], u1[RNG_LANES];
-    philox_lanes(s, step, block0, w);
+    philox_lanes(s, step, block0, by_step, w);
     words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
     for (int i = 0; i < RNG_LANES; i++) {
         out[2 * i] = u0[i];
@@ -228,11 +238,11 @@ static inline void box_muller(const double *restrict u0, const double *restrict 
 }
 
 RNG_CLONES static void normal_batch(const rng_stream *s, uint64_t step, uint32_t block0,
-                                    double *restrict out)
+                                    int by_step, double *restrict out)
 {
     alignas(64) rng_words w;
     alignas(64) double u0[RNG_LANES], u1[RNG_LANES];
-    philox_lanes(s, step, block0, w);
+    philox_lanes(s, step, block0, by_step, w);
     words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
     for (int g = 0; g < RNG_LANES; g += RNG_BM_LANES)
         box_muller(u0 + g, u1 + g, out + 2 * g);
@@ -255,26 +265,33 @@ RNG_CLONES static void raw_batch(const rng_stream *s, uint64_t step, uint32_t bl
                                  uint32_t *restrict out)
 {
     alignas(64) rng_words w;
-    philox_lanes(s, step, block0, w);
+    philox_lanes(s, step, block0, 0, w);
     for (int i = 0; i < RNG_LANES; i++)
         for (int j = 0; j < 4; j++)
             out[4 * i + j] = (uint32_t)w[j][i];
 }
 
-typedef void batch_fn(const rng_stream *s, uint64_t step, uint32_t block0, double *restrict out);
+typedef void batch_fn(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
+                      double *restrict out);
 
 /* Full batches write straight to out; a partial last batch goes through a local buffer and only
- * its first values are copied, so a short request returns a prefix of a long one. */
-static void run_batches(batch_fn *f, const rng_stream *s, uint64_t step, uint32_t block0, size_t n,
-                        double *out)
+ * its first values are copied, so a short request returns a prefix of a long one. by_step: the
+ * lanes of a batch are consecutive steps (one block each) instead of consecutive blocks. */
+static void run_batches(batch_fn *f, const rng_stream *s, uint64_t step, uint32_t block0,
+                        int by_step, size_t n, double *out)
 {
     const size_t per = 2 * RNG_LANES;
     size_t full = n / per, rest = n % per;
-    for (size_t b = 0; b < full; b++)
-        f(s, step, block0 + (uint32_t)(b * RNG_LANES), out + b * per);
+    for (size_t b = 0; b < full; b++) {
+        uint64_t st = by_step ? step + b * RNG_LANES : step;
+        uint32_t bl = by_step ? block0 : block0 + (uint32_t)(b * RNG_LANES);
+        f(s, st, bl, by_step, out + b * per);
+    }
     if (rest) {
         alignas(64) double tmp[2 * RNG_LANES];
-        f(s, step, block0 + (uint32_t)(full * RNG_LANES), tmp);
+        uint64_t st = by_step ? step + full * RNG_LANES : step;
+        uint32_t bl = by_step ? block0 : block0 + (uint32_t)(full * RNG_LANES);
+        f(s, st, bl, by_step, tmp);
         memcpy(out + full * per, tmp, rest * sizeof *tmp);
     }
 }
@@ -284,12 +301,24 @@ static void run_batches(batch_fn *f, const rng_stream *s, uint64_t step, uint32_
 
 void rng_uniform(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out)
 {
-    run_batches(uniform_batch, s, step, block0, n, out);
+    run_batches(uniform_batch, s, step, block0, 0, n, out);
 }
 
 void rng_normal(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out)
 {
-    run_batches(normal_batch, s, step, block0, n, out);
+    run_batches(normal_batch, s, step, block0, 0, n, out);
+}
+
+void rng_uniform_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
+                       double *out)
+{
+    run_batches(uniform_batch, s, step0, block, 1, 2 * nsteps, out);
+}
+
+void rng_normal_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
+                      double *out)
+{
+    run_batches(normal_batch, s, step0, block, 1, 2 * nsteps, out);
 }
 
 void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nblocks, uint32_t *out)

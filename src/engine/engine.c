@@ -55,19 +55,6 @@ void engine_free(engine *e)
     mcm_free(&e->data);
 }
 
-/* Diffusion time of the sample with noise index i (fixed, one of a list, or uniform). */
-static double engine_time(const engine *e, uint64_t i)
-{
-    const spec_times *ts = &e->times;
-    if (ts->kind == SPEC_TIME_FIXED) return ts->t;
-    uint32_t w[4];
-    rng_stream s = rng_stream_make(e->seed, e->task, RNG_TIME);
-    rng_raw4(&s, i, 0, w);
-    double u = rng_u53(w[0], w[1]);
-    if (ts->kind == SPEC_TIME_LIST) return ts->list[(int)(u * ts->n)];
-    return ts->t_min + u * (ts->t_max - ts->t_min);
-}
-
 long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g)
 {
     uint32_t w[4];
@@ -97,7 +84,7 @@ static void engine_batch(engine *e)
         uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
         uint64_t ix = e->n_train ? g % e->n_train : g;
         uint64_t in = (e->n_train && e->frozen_noise) ? ix : g;
-        double t = engine_time(e, in);
+        double t = diff_time(&e->times, e->seed, e->task, in);
         diff_coeffs(&e->sch, t, &e->alpha[b], &e->sigma[b]);
         /* Times d: SGD descends the per-sample loss summed over coordinates, |x0 - D|^2, the
          * convention under which eta = delta/d is the theory's step (mcm-model.md §4); the

@@ -1,8 +1,9 @@
 /* Unit tests of rng: Philox4x32-10 known answers, the block convention, bitwise reproducibility
  * of the fast path (prefixes, block offsets, output alignment, single draws), fast vs scalar
- * reference, the uniform mapping at its extremes, and distribution checks with fixed seeds and
- * tolerances derived from n (each tolerance is 5 standard errors or a p = 0.001 critical value,
- * so a correct generator passes deterministically and a wrong formula fails). No MPI. */
+ * reference, the by-step batches, the uniform mapping at its extremes, and distribution checks with
+ * fixed seeds and tolerances derived from n (each tolerance is 5 standard errors or a p = 0.001
+ * critical value, so a correct generator passes deterministically and a wrong formula fails). No
+ * MPI. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -215,6 +216,31 @@ static void test_single_draws(void **state)
     }
 }
 
+/* The by-step batches (steps in the lanes) give bitwise the pairs of the per-step requests, for
+ * partial and full batches and across the 2^32 boundary of the step's low word. */
+static void test_by_steps(void **state)
+{
+    (void)state;
+    rng_stream s = rng_stream_make(4, 1, RNG_TEST);
+    const size_t ns[] = {1, 31, 32, 33, 100};
+    const uint64_t s0[] = {0, 7, (1ull << 32) - 40};
+    double *z = xmalloc(200), *u = xmalloc(200);
+    for (size_t a = 0; a < 5; a++)
+        for (size_t b = 0; b < 3; b++) {
+            rng_normal_steps(&s, s0[b], 5, ns[a], z);
+            rng_uniform_steps(&s, s0[b], 6, ns[a], u);
+            for (size_t i = 0; i < ns[a]; i++) {
+                double zz[2], uu[2];
+                rng_normal(&s, s0[b] + i, 5, 2, zz);
+                rng_uniform(&s, s0[b] + i, 6, 2, uu);
+                assert_memory_equal(zz, z + 2 * i, sizeof zz);
+                assert_memory_equal(uu, u + 2 * i, sizeof uu);
+            }
+        }
+    free(z);
+    free(u);
+}
+
 static void test_repeatable(void **state)
 {
     (void)state;
@@ -416,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_normal_prefix_alignment),
         cmocka_unit_test(test_uniform_prefix_alignment),
         cmocka_unit_test(test_single_draws),
+        cmocka_unit_test(test_by_steps),
         cmocka_unit_test(test_repeatable),
         cmocka_unit_test(test_fast_vs_reference),
         cmocka_unit_test(test_normal_moments),
