@@ -23,6 +23,7 @@
 #include "core/mcm.h"
 #include "core/model.h"
 #include "core/optim.h"
+#include "core/reduced.h"
 #include "spec/train_spec.h"
 
 #include <stdint.h>
@@ -61,6 +62,9 @@ typedef struct {
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
     double loss_sum; /* training loss summed since the last engine_take_loss */
     long loss_n;
+    /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and
+     * net, opt, data and the buffers above stay empty; NULL: the direct engine. */
+    reduced *red;
 } engine;
 
 /* The engine of task s (s->d, s->task, ...); the denoiser's workspace holds batches of up to
@@ -75,5 +79,19 @@ void engine_step(engine *e);
 void engine_denoise(engine *e, int n, const double *xt, double alpha, double *out);
 /* Mean training loss since the previous call (NaN when no step was taken). */
 double engine_take_loss(engine *e);
+
+/* First-layer rows of the model (0 for the linear families). */
+int engine_rows(const engine *e);
+/* The spikes m, u, v are known (MCM data, or a user data set with data.spikes). */
+int engine_has_spikes(const engine *e);
+/* Signed overlaps ov[k][3] = w_k . (m, u, v) / |w_k| and norm[k] = |w_k| of every row (either may
+ * be NULL); with spikes missing (user data without data.spikes) only the norms. */
+void engine_overlaps(const engine *e, double *ov, double *norm);
+/* The state a checkpoint keeps besides the counters (step, opt.t, loss_sum, loss_n): the direct
+ * engine's parameters, or the reduced engine's coordinates. unpack takes the counters already
+ * restored into e. */
+size_t engine_state_size(const engine *e);
+void engine_state_pack(const engine *e, double *buf);
+void engine_state_unpack(engine *e, const double *buf);
 
 #endif

@@ -68,6 +68,7 @@ typedef struct {
     double *x0[3], *xt[3];     /* evaluation sets: data, Gaussian clone, mean clone */
     double *out;               /* [OBS_EVAL_CHUNK][d] */
     double *zero;              /* [d] zeros: the projection direction when a spike is absent */
+    double *scratch;           /* [n_rows][4] overlaps and norms of a crossing check */
 } observer;
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */

@@ -52,6 +52,11 @@ spec_crossing spec_crossing_at(const cfg_t *c, int d);
 void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task);
 /* 1 when data.file names a user data set (0: MCM data). */
 int spec_user_data(const cfg_t *c);
+/* NULL when the task's engine can run it; otherwise why not, with *key the configuration key
+ * (train.engine = reduced: core/reduced.h's reduced_supported on the task's spec). */
+const char *spec_engine_refusal(const cfg_t *task_cfg, int d, const char **key);
+/* Normal variates of one step of the task's engine: its cost measure (dry runs, scheduling). */
+double spec_step_variates(const cfg_t *task_cfg, int d);
 
 /* The single-neuron theory inputs of one sweep combination (mcm-model.md §6). */
 typedef struct {

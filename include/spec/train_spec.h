@@ -16,6 +16,7 @@
 #include "core/mcm.h"
 #include "core/model.h"
 #include "core/optim.h"
+#include "core/reduced.h"
 
 #include <stdint.h>
 
@@ -54,7 +55,11 @@ typedef struct {
     spec_crossing crossing;
 } spec_observe;
 
+/* Which engine runs a task; order = train.engine. */
+typedef enum { SPEC_ENGINE_DIRECT, SPEC_ENGINE_REDUCED } spec_engine;
+
 typedef struct {
+    spec_engine engine;
     uint32_t seed;
     uint64_t task; /* stream key of the task (task_id) */
     int d;
@@ -71,5 +76,8 @@ typedef struct {
     long steps; /* run length */
     spec_observe observe;
 } spec_train;
+
+/* The reduced engine's spec of a task (core/reduced.h): the same fields, in its own struct. */
+void spec_reduced_of(const spec_train *s, int user_data, reduced_spec *r);
 
 #endif

@@ -21,26 +21,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every task's engine must represent it (train.engine = reduced refuses what it cannot run
+ * exactly); the first refusal ends the job as a usage error naming the key. */
+static void run_check_engine(const cfg_resolved *cr, const task_list *tl)
+{
+    for (int k = 0; k < tl->n; k++) {
+        cfg_t c = cr->v;
+        task_apply(&tl->t[k], &c);
+        const char *key = NULL, *why = spec_engine_refusal(&c, tl->t[k].d, &key);
+        if (!why) continue;
+        char sec[64];
+        const char *dot = strchr(key, '.');
+        snprintf(sec, sizeof sec, "%.*s", (int)(dot - key), key);
+        cfg_die_key(cr, cfg_find(sec, dot + 1), "train.engine = reduced at d = %d: %s, or "
+                    "train.engine = direct", tl->t[k].d, why);
+    }
+}
+
 static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
 {
     const cfg_t *c = &cr->v;
-    double steps = 0, np = 0, mem = 0;
+    double steps = 0, np = 0, mem = 0, variates = 0;
     /* A user data set: every row and the clone factor (and its ScaLAPACK work) on every rank. */
     double dd = c->mcm.d.v[0], data = n_rows ? 8.0 * ((double)n_rows * dd + 3 * dd * dd) : 0;
     for (int k = 0; k < tl->n; k++) {
         model_spec s = spec_model(c, tl->t[k].d);
         double p = (double)model_count(&s), d = tl->t[k].d;
-        steps += (double)spec_steps(c, tl->t[k].d);
+        double st = (double)spec_steps(c, tl->t[k].d);
+        steps += st;
         np = fmax(np, p);
-        mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
+        variates += st * spec_step_variates(c, tl->t[k].d);
+        /* The reduced engine holds O(r^2) coordinates and no evaluation set. */
+        if (c->train.engine != SPEC_ENGINE_REDUCED)
+            mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
     }
     mem += data;
     double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
     char what[160];
-    snprintf(what, sizeof what, "training, %d tasks, %.3g steps in all, up to %.3g parameters",
-             tl->n, steps, np);
-    cmd_dry_run_report(cr, what, mem, steps * c->train.batch * 2.0 * tl->t[tl->n - 1].d,
-                       out + 65536);
+    snprintf(what, sizeof what, "training (%s engine), %d tasks, %.3g steps in all, up to %.3g "
+             "parameters", c->train.engine == SPEC_ENGINE_REDUCED ? "reduced" : "direct", tl->n,
+             steps, np);
+    cmd_dry_run_report(cr, what, mem + 65536, variates, out + 65536);
 }
 
 /* Checkpoint series and cadence of this invocation; the sequence continues after the index's
@@ -65,6 +86,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     int user = spec_user_data(c);
     if (user) run_data_check_cfg(cr);
     task_list_from_cfg(&tl, c);
+    run_check_engine(cr, &tl);
     if (o->dry_run) {
         run_dry(cr, &tl, user ? run_data_validate(cr) : 0);
         task_list_free(&tl);
@@ -88,7 +110,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     double *cost = LOG_CALLOC((size_t)tl.n, sizeof(double));
     run_loop_status st = {.every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime()};
     for (int k = 0; k < tl.n; k++) {
-        cost[k] = (double)spec_steps(c, tl.t[k].d) * tl.t[k].d;
+        cost[k] = (double)spec_steps(c, tl.t[k].d) * spec_step_variates(c, tl.t[k].d);
         st.total_steps += spec_steps(c, tl.t[k].d);
     }
     unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);

@@ -7,6 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reduced engine of task s: the chain runs in e->red, e keeps the task's facts. */
+static void engine_init_reduced(engine *e, const spec_train *s, const engine_data *ud)
+{
+    reduced_spec r;
+    spec_reduced_of(s, ud != NULL, &r);
+    const char *key = NULL, *why = reduced_supported(&r, &key);
+    if (why) LOG_DIE("train.engine = reduced cannot run this task (%s): %s", key, why);
+    e->red = LOG_CALLOC(1, sizeof *e->red);
+    reduced_init(e->red, &r);
+}
+
 void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_data *ud)
 {
     int d = s->d;
@@ -22,6 +33,11 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->n_train = s->n_train;
     e->frozen_noise = s->frozen_noise;
     e->ud = ud;
+    if (s->engine == SPEC_ENGINE_REDUCED) {
+        e->fixed_skip = s->fixed_skip;
+        engine_init_reduced(e, s, ud);
+        return;
+    }
     if (ud) {
         if (ud->d != d) LOG_DIE("user data set has d = %d, task has d = %d", ud->d, d);
         e->spk[0] = ud->m, e->spk[1] = ud->u, e->spk[2] = ud->v;
@@ -47,6 +63,12 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
 
 void engine_free(engine *e)
 {
+    if (e->red) {
+        reduced_free(e->red);
+        free(e->red);
+        e->red = NULL;
+        return;
+    }
     double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w, e->alpha, e->sigma};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -110,8 +132,22 @@ static void engine_add_skip(const engine *e, int n, const double *xt, const doub
     }
 }
 
+/* The reduced chain's step; e mirrors its counters, which checkpoints and observers read. */
+static void engine_step_reduced(engine *e)
+{
+    reduced_step(e->red);
+    e->step = e->red->step;
+    e->opt.t = e->red->opt_t;
+    e->loss_sum = e->red->loss_sum;
+    e->loss_n = e->red->loss_n;
+}
+
 void engine_step(engine *e)
 {
+    if (e->red) {
+        engine_step_reduced(e);
+        return;
+    }
     engine_batch(e);
     model_forward(&e->net, e->B, e->xt, e->out);
     if (e->fixed_skip) engine_add_skip(e, e->B, e->xt, e->alpha, e->out);
@@ -138,5 +174,59 @@ double engine_take_loss(engine *e)
     double l = e->loss_n ? e->loss_sum / (double)e->loss_n : NAN;
     e->loss_sum = 0;
     e->loss_n = 0;
+    if (e->red) e->red->loss_sum = 0, e->red->loss_n = 0;
     return l;
+}
+
+int engine_rows(const engine *e)
+{
+    return e->red ? e->red->K : e->net.n_rows;
+}
+
+int engine_has_spikes(const engine *e)
+{
+    return e->red || (e->spk[0] && e->spk[1] && e->spk[2]);
+}
+
+void engine_overlaps(const engine *e, double *ov, double *norm)
+{
+    int have = engine_has_spikes(e);
+    if (e->red) {
+        reduced_overlaps(e->red, ov, norm);
+        return;
+    }
+    for (int k = 0; k < e->net.n_rows; k++) {
+        const double *w = model_row(&e->net, k);
+        double nrm = sqrt(mcm_dot(w, w, e->d));
+        if (norm) norm[k] = nrm;
+        if (!have || !ov) continue;
+        for (int j = 0; j < 3; j++)
+            ov[(size_t)k * 3 + (size_t)j] = nrm > 0 ? mcm_dot(w, e->spk[j], e->d) / nrm : 0.0;
+    }
+}
+
+size_t engine_state_size(const engine *e)
+{
+    return e->red ? reduced_state_size(e->red) : e->net.np;
+}
+
+void engine_state_pack(const engine *e, double *buf)
+{
+    if (e->red)
+        reduced_pack(e->red, buf);
+    else
+        memcpy(buf, e->net.theta, e->net.np * sizeof(double));
+}
+
+void engine_state_unpack(engine *e, const double *buf)
+{
+    if (!e->red) {
+        memcpy(e->net.theta, buf, e->net.np * sizeof(double));
+        return;
+    }
+    reduced_unpack(e->red, buf);
+    e->red->step = e->step;
+    e->red->opt_t = e->opt.t;
+    e->red->loss_sum = e->loss_sum;
+    e->red->loss_n = e->loss_n;
 }

@@ -92,8 +92,10 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     int n_obs = s->n_obs, n_eval = s->n_eval;
     memset(o, 0, sizeof *o);
     o->d = e->d;
-    o->n_eval = n_eval;
-    o->n_rows = e->net.n_rows;
+    /* The reduced engine has no d-dimensional vectors to evaluate: its test losses are exact
+     * population values (observe_loss), so it draws no evaluation set. */
+    o->n_eval = n_eval = e->red ? 0 : n_eval;
+    o->n_rows = engine_rows(e);
     o->at = LOG_CALLOC((size_t)n_obs + 1, sizeof(long));
     o->n_obs = observe_schedule(e->steps, n_obs, o->at);
     o->n_slots = n_obs;
@@ -103,6 +105,7 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     size_t nr = (size_t)(o->n_rows > 0 ? o->n_rows : 1);
     o->overlap = LOG_CALLOC((size_t)n_obs * nr * 3, sizeof(double));
     o->norm = LOG_CALLOC((size_t)n_obs * nr, sizeof(double));
+    o->scratch = LOG_CALLOC(nr * 4, sizeof(double));
     for (size_t i = 0; i < (size_t)n_obs * nr; i++)
         o->norm[i] = NAN;
     for (size_t i = 0; i < (size_t)n_obs * nr * 3; i++)
@@ -111,9 +114,11 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     bayes_t b; /* a user data set has no closed-form MMSE */
     o->mmse =
         !e->ud && bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
-    o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
-    o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
-    observe_eval_set(o, e, n_eval);
+    if (!e->red) {
+        o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
+        o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
+        observe_eval_set(o, e, n_eval);
+    }
     observe_crossing_init(&o->cr, e, &s->crossing);
 }
 
@@ -127,12 +132,18 @@ void observe_free(observer *o)
     free(o->norm);
     free(o->out);
     free(o->zero);
+    free(o->scratch);
     free(o->cr.first);
 }
 
 /* Test loss of evaluation set s; along u and v too for the data set. */
 static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev)
 {
+    if (e->red) {
+        if (eu) *eu = NAN;
+        if (ev) *ev = NAN;
+        return NAN;
+    }
     size_t d = (size_t)o->d;
     double sum = 0, su = 0, sv = 0;
     /* Without spikes (user data) the errors along u and v are NaN; projecting on a zero vector
@@ -162,24 +173,19 @@ static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev
 /* Overlaps of every row (into ov[row][3] and norm[row] when given) and their maxima and the
  * subspace overlap into sc[OBS_MAX_M .. OBS_SUBSPACE]. Without spikes (user data without
  * data.spikes) only the norms are measured; every overlap is NaN. */
-static void observe_overlaps(int n_rows, const engine *e, double *ov_rows, double *norms,
+static void observe_overlaps(const observer *ob, const engine *e, double *ov_rows, double *norms,
                              double *sc)
 {
-    int d = e->d, have = e->spk[0] && e->spk[1] && e->spk[2];
-    const double *const *sp = e->spk;
-    double sub = 0, ov[3];
+    int have = engine_has_spikes(e), n_rows = ob->n_rows;
+    double sub = 0, *ov = ov_rows ? ov_rows : ob->scratch, *nr = norms ? norms : ob->scratch;
+    if (!ov_rows && !norms) nr = ob->scratch + (size_t)n_rows * 3;
+    engine_overlaps(e, have ? ov : NULL, nr);
     sc[OBS_MAX_M] = sc[OBS_MAX_U] = sc[OBS_MAX_V] = n_rows && have ? 0.0 : NAN;
-    for (int k = 0; k < n_rows; k++) {
-        const double *w = model_row(&e->net, k);
-        double nrm = sqrt(mcm_dot(w, w, d));
-        if (norms) norms[k] = nrm;
-        if (!have) continue; /* ov_rows keeps its NaN initialisation */
-        for (int j = 0; j < 3; j++) {
-            ov[j] = nrm > 0 ? mcm_dot(w, sp[j], d) / nrm : 0.0;
-            sc[OBS_MAX_M + j] = fmax(sc[OBS_MAX_M + j], fabs(ov[j]));
-            if (ov_rows) ov_rows[(size_t)k * 3 + (size_t)j] = ov[j];
-        }
-        sub += ov[OBS_U] * ov[OBS_U] + ov[OBS_V] * ov[OBS_V];
+    for (int k = 0; k < n_rows && have; k++) {
+        const double *o = &ov[(size_t)k * 3];
+        for (int j = 0; j < 3; j++)
+            sc[OBS_MAX_M + j] = fmax(sc[OBS_MAX_M + j], fabs(o[j]));
+        sub += o[OBS_U] * o[OBS_U] + o[OBS_V] * o[OBS_V];
     }
     sc[OBS_SUBSPACE] = n_rows && have ? sub / n_rows : NAN;
 }
@@ -209,7 +215,7 @@ static void observe_crossing_init(obs_crossing *cr, const engine *e, const spec_
 {
     memset(cr, 0, sizeof *cr);
     for (int j = 0; j < s->n; j++)
-        if (e->net.n_rows > 0) cr->which[cr->n++] = observe_watch_index(s->which[j]);
+        if (engine_rows(e) > 0) cr->which[cr->n++] = observe_watch_index(s->which[j]);
     cr->nthr = s->nthr;
     for (int j = 0; j < cr->nthr; j++)
         cr->thr[j] = s->thr[j];
@@ -226,7 +232,7 @@ int observe_crossing(observer *o, const engine *e, int force)
     obs_crossing *cr = &o->cr;
     if (cr->remaining == 0 || (!force && e->step % cr->every != 0)) return cr->remaining;
     double sc[OBS_NSCALAR];
-    observe_overlaps(o->n_rows, e, NULL, NULL, sc);
+    observe_overlaps(o, e, NULL, NULL, sc);
     for (int j = 0; j < cr->n; j++)
         for (int k = 0; k < cr->nthr; k++) {
             long *f = &cr->first[j * cr->nthr + k];
@@ -247,7 +253,7 @@ void observe_now(observer *o, engine *e)
     sc[OBS_LOSS_MEAN] = observe_loss(o, e, 2, NULL, NULL);
     sc[OBS_EXCESS] = sc[OBS_LOSS_DATA] - o->mmse;
     size_t nr = (size_t)o->n_rows, p = (size_t)o->n_points;
-    observe_overlaps(o->n_rows, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
+    observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     o->n_points++;
 }
 

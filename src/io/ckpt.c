@@ -95,7 +95,7 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
 {
     const observer *o = &r->obs;
     size_t nobs = (size_t)o->n_slots, nr = (size_t)o->n_rows;
-    size_t ncr = (size_t)(o->cr.n * o->cr.nthr), np = e ? e->net.np : 0, pos = B_HEADER;
+    size_t ncr = (size_t)(o->cr.n * o->cr.nthr), np = e ? engine_state_size(e) : 0, pos = B_HEADER;
     int moments = e && e->opt.m1;
     double h[B_HEADER] = {r->k,
                           e != NULL,
@@ -122,7 +122,8 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
     put_ints(buf, &pos, o->cr.which, (size_t)o->cr.n);
     put(buf, &pos, o->cr.thr, (size_t)o->cr.nthr);
     if (e) {
-        put(buf, &pos, e->net.theta, np);
+        if (buf) engine_state_pack(e, buf + pos);
+        pos += np;
         if (moments) put(buf, &pos, e->opt.m1, np), put(buf, &pos, e->opt.m2, np);
     }
     return pos;
@@ -197,11 +198,11 @@ void ckpt_unpack_finished(ckpt_record *r, const double *blob)
 void ckpt_unpack_active(ckpt_record *r, engine *e, const double *blob)
 {
     size_t np = (size_t)blob[B_NP];
-    if (np != e->net.np || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots)
+    if (np != engine_state_size(e) || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots)
         LOG_DIE("checkpoint record of task %d does not fit its model (%zu vs %zu parameters)",
-                (int)blob[B_TASK], np, e->net.np);
+                (int)blob[B_TASK], np, engine_state_size(e));
     size_t pos = unpack_observer(&r->obs, blob);
-    memcpy(e->net.theta, blob + pos, np * sizeof(double));
+    const double *state = blob + pos;
     pos += np;
     if (blob[B_MOMENTS] != 0) {
         memcpy(e->opt.m1, blob + pos, np * sizeof(double));
@@ -211,5 +212,6 @@ void ckpt_unpack_active(ckpt_record *r, engine *e, const double *blob)
     e->opt.t = (long)blob[B_OPT_T];
     e->loss_sum = blob[B_LOSS_SUM];
     e->loss_n = (long)blob[B_LOSS_N];
+    engine_state_unpack(e, state);
     unpack_facts(r, blob);
 }

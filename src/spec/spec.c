@@ -159,6 +159,7 @@ void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task
 {
     const cfg_t *c = task_cfg;
     memset(s, 0, sizeof *s);
+    s->engine = (spec_engine)c->train.engine;
     s->seed = (uint32_t)c->run.seed;
     s->task = task;
     s->d = d;
@@ -176,6 +177,46 @@ void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task
     s->observe.n_obs = (int)c->observe.n_obs;
     s->observe.n_eval = (int)c->observe.n_eval;
     s->observe.crossing = spec_crossing_at(c, d);
+}
+
+void spec_reduced_of(const spec_train *s, int user_data, reduced_spec *r)
+{
+    memset(r, 0, sizeof *r);
+    r->seed = s->seed;
+    r->task = s->task;
+    r->d = s->d;
+    r->mcm = s->mcm;
+    r->sch = s->sch;
+    r->times = s->times;
+    r->loss = s->loss;
+    r->model = s->model;
+    r->fixed_skip = s->fixed_skip;
+    r->batch = s->batch;
+    r->optim = s->optim;
+    r->n_train = s->n_train;
+    r->user_data = user_data;
+}
+
+const char *spec_engine_refusal(const cfg_t *task_cfg, int d, const char **key)
+{
+    if (task_cfg->train.engine != SPEC_ENGINE_REDUCED) return NULL;
+    spec_train s;
+    reduced_spec r;
+    spec_train_build(&s, task_cfg, d, 0);
+    spec_reduced_of(&s, spec_user_data(task_cfg), &r);
+    return reduced_supported(&r, key);
+}
+
+double spec_step_variates(const cfg_t *task_cfg, int d)
+{
+    double B = (double)task_cfg->train.batch;
+    if (task_cfg->train.engine != SPEC_ENGINE_REDUCED) return 2.0 * B * d;
+    spec_train s;
+    reduced_spec r;
+    spec_train_build(&s, task_cfg, d, 0);
+    spec_reduced_of(&s, 0, &r);
+    double fr = reduced_frame_dim(&r, NULL);
+    return 2.0 * B * fr + B * (2.0 * B + 1) + 2.0 * B; /* core/reduced.h's count */
 }
 
 int spec_user_data(const cfg_t *c)
