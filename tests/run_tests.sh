@@ -51,6 +51,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_covar.sh
     echo "== checkpoint/restart =="
     source tests/cli/test_ckpt.sh
+    echo "== reduced engine =="
+    source tests/cli/test_reduced.sh
     echo "== the build for cluster users =="
     source tests/cli/test_build.sh
     echo "== user data sets and clones =="
