@@ -33,8 +33,10 @@ static void run_check_engine(const cfg_resolved *cr, const task_list *tl)
         char sec[64];
         const char *dot = strchr(key, '.');
         snprintf(sec, sizeof sec, "%.*s", (int)(dot - key), key);
-        cfg_die_key(cr, cfg_find(sec, dot + 1), "train.engine = reduced at d = %d: %s, or "
-                    "train.engine = direct", tl->t[k].d, why);
+        cfg_die_key(cr, cfg_find(sec, dot + 1),
+                    "train.engine = reduced at d = %d: %s, or "
+                    "train.engine = direct",
+                    tl->t[k].d, why);
     }
 }
 
@@ -58,9 +60,10 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
     mem += data;
     double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
     char what[160];
-    snprintf(what, sizeof what, "training (%s engine), %d tasks, %.3g steps in all, up to %.3g "
-             "parameters", c->train.engine == SPEC_ENGINE_REDUCED ? "reduced" : "direct", tl->n,
-             steps, np);
+    snprintf(what, sizeof what,
+             "training (%s engine), %d tasks, %.3g steps in all, up to %.3g "
+             "parameters",
+             c->train.engine == SPEC_ENGINE_REDUCED ? "reduced" : "direct", tl->n, steps, np);
     cmd_dry_run_report(cr, what, mem + 65536, variates, out + 65536);
 }
 
