@@ -111,6 +111,7 @@ typedef struct {
     struct {
         long n_obs;
         long n_eval;
+        int test_loss; /* 0 sampled, 1 exact */
         double status_every;
     } observe;
     struct {

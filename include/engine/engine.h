@@ -23,6 +23,7 @@
 #include "core/mcm.h"
 #include "core/model.h"
 #include "core/optim.h"
+#include "core/poploss.h"
 #include "core/reduced.h"
 #include "spec/train_spec.h"
 
@@ -87,6 +88,10 @@ int engine_has_spikes(const engine *e);
 /* Signed overlaps ov[k][3] = w_k . (m, u, v) / |w_k| and norm[k] = |w_k| of every row (either may
  * be NULL); with spikes missing (user data without data.spikes) only the norms. */
 void engine_overlaps(const engine *e, double *ov, double *norm);
+/* The denoiser as core/poploss.h describes it, evaluated at alpha (the fixed skip's value):
+ * from the reduced engine's coordinates, or the direct engine's vectors (a frame built in
+ * O(d K^2)). Returns -1 when the model has no such description (mlp, linear, user data). */
+int engine_poploss_net(const engine *e, double alpha, poploss_net *n);
 /* The state a checkpoint keeps besides the counters (step, opt.t, loss_sum, loss_n): the direct
  * engine's parameters, or the reduced engine's coordinates. unpack takes the counters already
  * restored into e. */

@@ -69,6 +69,7 @@ typedef struct {
     double *out;               /* [OBS_EVAL_CHUNK][d] */
     double *zero;              /* [d] zeros: the projection direction when a spike is absent */
     double *scratch;           /* [n_rows][4] overlaps and norms of a crossing check */
+    poploss *pl;               /* exact population test losses, NULL: sampled on the sets */
 } observer;
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */

@@ -50,8 +50,9 @@ typedef struct {
 } spec_crossing;
 
 typedef struct {
-    int n_obs;  /* log-spaced observations of a task */
-    int n_eval; /* evaluation samples per test loss */
+    int n_obs;      /* log-spaced observations of a task */
+    int n_eval;     /* evaluation samples per test loss */
+    int exact_loss; /* exact population test losses (core/poploss.h), no evaluation set */
     spec_crossing crossing;
 } spec_observe;
 

@@ -162,8 +162,26 @@ static void check_engine(const cfg_resolved *c, const unsigned char *ok, cfg_err
                        "data.file = none", err);
 }
 
+/* Exact population test losses exist for the neuron and twolayer families on MCM data. */
+static void check_exact_loss(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int it = cfg_find("observe", "test_loss"), im = cfg_find("model", "family");
+    int iu = cfg_find("data", "file");
+    const cfg_t *v = &c->v;
+    if (!ok[it] || !cfg_enum_is(it, v->observe.test_loss, "exact")) return;
+    int fam_ok = !ok[im] || cfg_enum_is(im, v->model.family, "neuron") ||
+                 cfg_enum_is(im, v->model.family, "twolayer");
+    if (!fam_ok || (ok[iu] && strcmp(v->data.file, "none") != 0))
+        cfg_error_key(err, cfg_where(c, it), "observe", "test_loss",
+                      "exact population losses are computed for the neuron and twolayer "
+                      "families on MCM data (model.family from %s, data.file from %s), expected "
+                      "test_loss = sampled",
+                      c->origin[im], c->origin[iu]);
+}
+
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_exact_loss(c, ok, err);
     check_engine(c, ok, err);
     check_covar(c, ok, err);
     check_train(c, ok, err);

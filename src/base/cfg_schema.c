@@ -209,6 +209,10 @@ const cfg_entry cfg_schema[] = {
     {FIELD(observe, n_eval), .type = CFG_INT, .def = "256", .min = 1, .max = 1e7,
      .restart = CFG_FIXED, .units = "samples",
      .help = "fixed evaluation set per task, for the test losses on data and both clones"},
+    {FIELD(observe, test_loss), .type = CFG_ENUM, .def = "sampled", .enums = "sampled|exact",
+     .restart = CFG_FIXED, .units = "",
+     .help = "test losses: sampled on the evaluation set, or exact population values (neuron "
+             "and twolayer on MCM data; the reduced engine always uses exact)"},
     {FIELD(observe, status_every), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6,
      .restart = CFG_CHANGEABLE, .units = "s",
      .help = "seconds between status lines on rank 0 (0: none); --quiet silences them"},

@@ -205,6 +205,44 @@ void engine_overlaps(const engine *e, double *ov, double *norm)
     }
 }
 
+/* The reduced coordinates as a poploss_net: frame dimension r, spikes S padded with zeros. */
+static void engine_poploss_reduced(const reduced *r, double alpha, poploss_net *n)
+{
+    size_t R = (size_t)r->r, K = (size_t)r->K;
+    double *buf = LOG_CALLOC(3 * R + K * R, sizeof(double));
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            buf[(size_t)i * R + (size_t)j] = r->S[i][j];
+    double *o = buf + 3 * R;
+    int tied = r->iv < 0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < R; j++)
+            o[k * R + j] = tied ? r->amp[k] * r->X[k * R + j] : r->X[((size_t)r->iv + k) * R + j];
+    *n = (poploss_net){.d = r->s.d,
+                       .R = r->r,
+                       .K = r->K,
+                       .m = buf,
+                       .u = buf + R,
+                       .v = buf + 2 * R,
+                       .w = r->X,
+                       .o = o,
+                       .b = r->ib >= 0 ? r->X + (size_t)r->ib * R : NULL,
+                       .c = r->s.fixed_skip ? alpha : reduced_skip(r),
+                       .act = r->s.model.act,
+                       .own = buf};
+}
+
+int engine_poploss_net(const engine *e, double alpha, poploss_net *n)
+{
+    if (e->red) {
+        engine_poploss_reduced(e->red, alpha, n);
+        return 0;
+    }
+    if (e->ud) return -1;
+    return poploss_net_from_model(n, &e->net, e->fixed_skip ? alpha : 0, e->spk[0], e->spk[1],
+                                  e->spk[2]);
+}
+
 size_t engine_state_size(const engine *e)
 {
     return e->red ? reduced_state_size(e->red) : e->net.np;

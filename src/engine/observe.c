@@ -21,7 +21,9 @@ const char *const observe_scalar_desc[OBS_NSCALAR] = {
     "d-scaled time steps / d",
     "mean training loss (the configured parameterisation, per dimension) since the previous "
     "observation",
-    "test x0 MSE per dimension at the task's diffusion time, evaluation set of data",
+    "test x0 MSE per dimension at the task's diffusion time: on the evaluation set of data "
+    "(observe.test_loss = sampled, a Monte Carlo estimate), or the exact population value "
+    "(test_loss = exact, and always with train.engine = reduced)",
     "the same on the Gaussian clone N(beta_m m, Cov(x))",
     "the same on the mean clone N(beta_m m, (1 + beta_u/d) I)",
     "loss_data minus the exact MMSE per dimension (NaN without closed form)",
@@ -92,9 +94,11 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     int n_obs = s->n_obs, n_eval = s->n_eval;
     memset(o, 0, sizeof *o);
     o->d = e->d;
-    /* The reduced engine has no d-dimensional vectors to evaluate: its test losses are exact
-     * population values (observe_loss), so it draws no evaluation set. */
-    o->n_eval = n_eval = e->red ? 0 : n_eval;
+    /* Exact population test losses (always with the reduced engine, which has no d-dimensional
+     * vectors to evaluate) need no evaluation set. */
+    const mcm_params *mp = e->red ? &e->red->s.mcm : &e->data.p;
+    if (s->exact_loss) o->pl = poploss_new(mp, 1.0);
+    o->n_eval = n_eval = o->pl ? 0 : n_eval;
     o->n_rows = engine_rows(e);
     o->at = LOG_CALLOC((size_t)n_obs + 1, sizeof(long));
     o->n_obs = observe_schedule(e->steps, n_obs, o->at);
@@ -112,9 +116,8 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
         o->overlap[i] = NAN;
     diff_coeffs(&e->sch, e->times.t, &o->alpha, &o->sigma);
     bayes_t b; /* a user data set has no closed-form MMSE */
-    o->mmse =
-        !e->ud && bayes_init(&b, &e->data.p, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
-    if (!e->red) {
+    o->mmse = !e->ud && bayes_init(&b, mp, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
+    if (!o->pl) {
         o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
         o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
         observe_eval_set(o, e, n_eval);
@@ -133,17 +136,13 @@ void observe_free(observer *o)
     free(o->out);
     free(o->zero);
     free(o->scratch);
+    if (o->pl) poploss_free(o->pl);
     free(o->cr.first);
 }
 
 /* Test loss of evaluation set s; along u and v too for the data set. */
 static double observe_loss(observer *o, engine *e, int s, double *eu, double *ev)
 {
-    if (e->red) {
-        if (eu) *eu = NAN;
-        if (ev) *ev = NAN;
-        return NAN;
-    }
     size_t d = (size_t)o->d;
     double sum = 0, su = 0, sv = 0;
     /* Without spikes (user data) the errors along u and v are NaN; projecting on a zero vector
@@ -241,6 +240,23 @@ int observe_crossing(observer *o, const engine *e, int force)
     return cr->remaining;
 }
 
+/* The exact population test losses of the current denoiser (data, Gaussian and mean clone). */
+static void observe_exact(const observer *o, const engine *e, double *sc)
+{
+    poploss_net n;
+    if (engine_poploss_net(e, o->alpha, &n) != 0)
+        LOG_DIE("exact test losses need a neuron or twolayer model on MCM data");
+    poploss_val v[POPLOSS_NLAW];
+    for (int l = 0; l < POPLOSS_NLAW; l++)
+        poploss_eval(o->pl, &n, (poploss_law)l, o->alpha, o->sigma, &v[l]);
+    poploss_net_free(&n);
+    sc[OBS_LOSS_DATA] = v[POPLOSS_DATA].loss;
+    sc[OBS_ERR_U] = v[POPLOSS_DATA].err_u;
+    sc[OBS_ERR_V] = v[POPLOSS_DATA].err_v;
+    sc[OBS_LOSS_GAUSS] = v[POPLOSS_GAUSS].loss;
+    sc[OBS_LOSS_MEAN] = v[POPLOSS_MEAN].loss;
+}
+
 void observe_now(observer *o, engine *e)
 {
     double *sc = &o->scalar[(size_t)o->n_points * OBS_NSCALAR];
@@ -248,9 +264,13 @@ void observe_now(observer *o, engine *e)
     sc[OBS_SAMPLES] = (double)e->step * e->B;
     sc[OBS_TAU] = (double)e->step / e->d;
     sc[OBS_LOSS_TRAIN] = engine_take_loss(e);
-    sc[OBS_LOSS_DATA] = observe_loss(o, e, 0, &sc[OBS_ERR_U], &sc[OBS_ERR_V]);
-    sc[OBS_LOSS_GAUSS] = observe_loss(o, e, 1, NULL, NULL);
-    sc[OBS_LOSS_MEAN] = observe_loss(o, e, 2, NULL, NULL);
+    if (o->pl) {
+        observe_exact(o, e, sc);
+    } else {
+        sc[OBS_LOSS_DATA] = observe_loss(o, e, 0, &sc[OBS_ERR_U], &sc[OBS_ERR_V]);
+        sc[OBS_LOSS_GAUSS] = observe_loss(o, e, 1, NULL, NULL);
+        sc[OBS_LOSS_MEAN] = observe_loss(o, e, 2, NULL, NULL);
+    }
     sc[OBS_EXCESS] = sc[OBS_LOSS_DATA] - o->mmse;
     size_t nr = (size_t)o->n_rows, p = (size_t)o->n_points;
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
