@@ -36,6 +36,8 @@ echo "== training tests =="
 source tests/cli/test_train.sh
 echo "== bad-input corpus =="
 source tests/cli/test_bad_configs.sh
+echo "== Gaussian linear-denoiser theory (mcmsim gaussian) =="
+source tests/cli/test_gaussian.sh
 
 if [ "$MODE" = "--asan" ]; then
     echo "== distributed matrices, covariances, user data (ASan) =="

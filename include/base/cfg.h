@@ -14,7 +14,7 @@
 #define CFG_LIST_MAX 64
 #define CFG_STR_MAX 256
 #define CFG_ORIGIN_MAX 300
-#define CFG_MAX_KEYS 128
+#define CFG_MAX_KEYS 192
 /* Longest value accepted on one line: a full list of CFG_LIST_MAX dimensions fits easily. */
 #define CFG_LINE_MAX 4096
 #define CFG_RAW_MAX (1 << 20) /* largest config file accepted, bytes */
@@ -155,6 +155,22 @@ typedef struct {
         double jitter;
         long n_samples;
     } clone;
+    struct cfg_gaussian { /* named: spec_gauss.c takes it whole */
+        int spectrum;
+        cfg_double_list lambdas;
+        double exponent, scale, log_std;
+        char file[CFG_STR_MAX];
+        char dataset[CFG_STR_MAX];
+        int model;
+        cfg_double_list init_q;
+        double sigma_min, sigma_max, eta;
+        double tau_min, tau_max;
+        long n_tau;
+        int process, objective, precond;
+        double sigma_data, p_mean, p_std;
+        int dynamics, criterion;
+        double sigma_weight, level, fit_lambda_min;
+    } gaussian;
 } cfg_t;
 
 /* One schema entry. `def` NULL means required. For lists, min/max bound every element and

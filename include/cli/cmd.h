@@ -47,6 +47,9 @@ int cmd_theory(const cmd_opts *o, const cfg_resolved *c);
 int cmd_stats(const cmd_opts *o, const cfg_resolved *c);
 /* Covariance spectra, PCA recovery and clones on ScaLAPACK grids (MCM or user data). */
 int cmd_covar(const cmd_opts *o, const cfg_resolved *c);
+/* The exact theory of linear denoisers on Gaussian data ([gaussian]): weights, generated
+ * variances, KL, emergence times and alpha; no training. */
+int cmd_gaussian(const cmd_opts *o, const cfg_resolved *c);
 /* n samples of x0 and x_t with their latents, for inspection and external tools. */
 int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
 

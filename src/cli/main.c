@@ -21,6 +21,7 @@ static const char *const main_usage =
     "       mcmsim sample CONFIG [same options]\n"
     "       mcmsim covar CONFIG [same options]\n"
     "       mcmsim theory CONFIG [--set section.key=value]...\n"
+    "       mcmsim gaussian CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
     "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
     "       mcmsim --help | --version\n"
     "\n"
@@ -28,6 +29,8 @@ static const char *const main_usage =
     "           m, u, v and test losses on data and clones at log-spaced steps\n"
     "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
     "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
+    "  gaussian the exact theory of linear denoisers on Gaussian data ([gaussian]): weights,\n"
+    "           generated variances, KL, emergence times tau* and alpha (seconds, no training)\n"
     "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
     "  covar    per task (d x sweep x replica x covar.alpha), the sample covariance on a\n"
     "           ScaLAPACK grid: spectrum, top eigenvectors vs m, u, v, BBP, clone samples\n"
@@ -41,6 +44,7 @@ static const char *const main_usage =
     "  --quiet                  no banner or progress on stdout\n"
     "  --restart[=CKPT]         run: continue from the newest valid checkpoint (or CKPT)\n"
     "  --time-limit SECONDS     run: stop with a checkpoint (exit 3) before this wall time\n"
+    "  --help                   this text (also after a command: mcmsim gaussian --help)\n"
     "\n"
     "Every key is documented in input/reference.ini. Exit codes: 0 done, 1 runtime failure,\n"
     "2 usage or configuration error, 3 stopped with a checkpoint.\n";
@@ -75,7 +79,7 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    const char *known[] = {"run", "stats", "sample", "theory", "analyze", "covar"};
+    const char *known[] = {"run", "stats", "sample", "theory", "analyze", "covar", "gaussian"};
     int ok = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok |= !strcmp(o->command, known[i]);
@@ -118,6 +122,17 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     if (o->output && !o->output[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "-o needs a non-empty path");
 }
 
+/* --help alone or after a command (before any other argument is judged). */
+static int main_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+        if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--time-limit"))
+            i++; /* a value, never an option */
+    }
+    return 0;
+}
+
 static void main_banner(const cmd_opts *o)
 {
     main_version();
@@ -129,7 +144,7 @@ int main(int argc, char **argv)
 {
     par_init(&argc, &argv);
     h5chk_init();
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    if (main_wants_help(argc, argv)) {
         log_info("%s", main_usage);
         MPI_Finalize();
         return LOG_EXIT_OK;
@@ -158,6 +173,8 @@ int main(int argc, char **argv)
         rc = cmd_run(&o, &cfg);
     } else if (!strcmp(o.command, "theory")) {
         rc = cmd_theory(&o, &cfg);
+    } else if (!strcmp(o.command, "gaussian")) {
+        rc = cmd_gaussian(&o, &cfg);
     } else if (!strcmp(o.command, "covar")) {
         rc = cmd_covar(&o, &cfg);
     } else if (!strcmp(o.command, "stats")) {

@@ -10,6 +10,7 @@
 
 #include "core/diffusion.h"
 #include "spec/spec.h"
+#include "spec/spec_gauss.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,6 +217,47 @@ static void test_analysis(void **st)
     task_list_free(&tl);
 }
 
+/* [gaussian] as the theory's inputs: the enums by name, the law's spectrum at mcm.d = 100, Q
+ * broadcast or per mode, the time grid, flow matching's weight level t = 1/(1 + sigma). */
+static void test_gauss(void **st)
+{
+    (void)st;
+    const char *sets[] = {"mcm.d=100",
+                          "gaussian.model=balanced",
+                          "gaussian.process=vp",
+                          "gaussian.objective=eps",
+                          "gaussian.exponent=2",
+                          "gaussian.scale=3",
+                          "gaussian.criterion=harmonic",
+                          "gaussian.tau_min=0.1",
+                          "gaussian.n_tau=5"};
+    spec_gauss g;
+    spec_gauss_build(&g, load(sets, 9));
+    assert_int_equal(g.setup.model, GT_BALANCED);
+    assert_int_equal(g.setup.process, GT_VP);
+    assert_int_equal(g.setup.objective, GT_EPS);
+    assert_int_equal(g.criterion, GT_HARMONIC);
+    assert_int_equal(g.d, 100);
+    assert_true(g.lambda[9] == 3 * pow(10.0, -2.0) && g.q[99] == 0.01);
+    assert_true(fabs(spec_gauss_tau(&g, 2) / 100 - 1) < 1e-15); /* 0.1 .. 1e5, 5 points */
+    assert_int_equal(spec_gauss_n_scan(&g), 97);                /* 16 per decade */
+    assert_true(g.weight_level == 1);
+    double v[4] = {4, 3, 2, 1};
+    assert_int_equal(spec_gauss_set_lambda(&g, load(sets, 9), 4, v), 0);
+    assert_true(g.d == 4 && g.lambda[3] == 1 && g.q[3] == 0.01);
+    spec_gauss_free(&g);
+    const char *fm[] = {"mcm.d=3",
+                        "gaussian.model=flowmatch",
+                        "gaussian.sigma_weight=3",
+                        "gaussian.spectrum=list",
+                        "gaussian.lambdas=1,2,3",
+                        "gaussian.init_q=0,0.5,1"};
+    spec_gauss_build(&g, load(fm, 6));
+    assert_true(g.weight_level == 0.25 && g.d == 3 && g.lambda[2] == 3 && g.q[1] == 0.5);
+    assert_int_equal(spec_gauss_set_lambda(&g, load(fm, 6), 4, v), -1); /* 3 Q for 4 modes */
+    spec_gauss_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_crossing),
         cmocka_unit_test(test_analysis),
+        cmocka_unit_test(test_gauss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
