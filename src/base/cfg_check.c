@@ -177,104 +177,103 @@ static void check_exact_loss(const cfg_resolved *c, const unsigned char *ok, cfg
                       "families on MCM data (model.family from %s, data.file from %s), expected "
                       "test_loss = sampled",
                       c->origin[im], c->origin[iu]);
-    /* The spectrum: a list needs its variances, one per dimension; a file needs a name; one init_q
-     * or one per mode (a file's length is known only when it is read: checked there). */
-    static void check_gaussian_spectrum(const cfg_resolved *c, const unsigned char *ok,
-                                        cfg_errors *err)
-    {
-        int isp = cfg_find("gaussian", "spectrum"), il = cfg_find("gaussian", "lambdas");
-        int iq = cfg_find("gaussian", "init_q"), id = cfg_find("mcm", "d");
-        int ifile = cfg_find("gaussian", "file");
-        const cfg_t *v = &c->v;
-        if (!ok[isp] || !ok[il] || !ok[id]) return;
-        int list = cfg_enum_is(isp, v->gaussian.spectrum, "list");
-        int n = v->gaussian.lambdas.n;
-        if (list && n == 0)
-            cfg_error_key(err, cfg_where(c, isp), "gaussian", "spectrum",
-                          "'list' needs variances in gaussian.lambdas (got none), expected "
-                          "gaussian.lambdas = l1, l2, ... (one per dimension)");
-        for (int k = 0; list && n > 0 && k < v->mcm.d.n; k++)
-            if (v->mcm.d.v[k] != n) {
-                cfg_error_key(err, cfg_where(c, il), "gaussian", "lambdas",
-                              "%d variance(s) for mcm.d = %ld (from %s), expected one per "
-                              "dimension",
-                              n, v->mcm.d.v[k], c->origin[id]);
-                break;
-            }
-        if (ok[ifile] && cfg_enum_is(isp, v->gaussian.spectrum, "file") &&
-            !strcmp(v->gaussian.file, "none"))
-            cfg_error_key(err, cfg_where(c, isp), "gaussian", "spectrum",
-                          "'file' needs gaussian.file (got none), expected the HDF5 file of the "
-                          "variances");
-        int nq = v->gaussian.init_q.n;
-        for (int k = 0;
-             ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") && k < v->mcm.d.n;
-             k++)
-            if (v->mcm.d.v[k] != nq) {
-                cfg_error_key(err, cfg_where(c, iq), "gaussian", "init_q",
-                              "%d values for mcm.d = %ld (from %s), expected one value or one per "
-                              "mode",
-                              nq, v->mcm.d.v[k], c->origin[id]);
-                break;
-            }
-    }
+}
 
-    /* An interval key pair: hi must lie above lo. */
-    static void check_above(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err,
-                            const char *lo_key, const char *hi_key)
-    {
-        int ilo = cfg_find("gaussian", lo_key), ihi = cfg_find("gaussian", hi_key);
-        double lo, hi;
-        memcpy(&lo, (const char *)&c->v + cfg_schema[ilo].offset, sizeof lo);
-        memcpy(&hi, (const char *)&c->v + cfg_schema[ihi].offset, sizeof hi);
-        if (ok[ilo] && ok[ihi] && !(hi > lo))
-            cfg_error_key(err, cfg_where(c, ihi), "gaussian", hi_key,
-                          "%g is not above gaussian.%s = %g (from %s), expected %s > %s", hi,
-                          lo_key, lo, c->origin[ilo], hi_key, lo_key);
-    }
+/* The spectrum: a list needs its variances, one per dimension; a file needs a name; one init_q
+ * or one per mode (a file's length is known only when it is read: checked there). */
+static void check_gaussian_spectrum(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int isp = cfg_find("gaussian", "spectrum"), il = cfg_find("gaussian", "lambdas");
+    int iq = cfg_find("gaussian", "init_q"), id = cfg_find("mcm", "d");
+    int ifile = cfg_find("gaussian", "file");
+    const cfg_t *v = &c->v;
+    if (!ok[isp] || !ok[il] || !ok[id]) return;
+    int list = cfg_enum_is(isp, v->gaussian.spectrum, "list");
+    int n = v->gaussian.lambdas.n;
+    if (list && n == 0)
+        cfg_error_key(err, cfg_where(c, isp), "gaussian", "spectrum",
+                      "'list' needs variances in gaussian.lambdas (got none), expected "
+                      "gaussian.lambdas = l1, l2, ... (one per dimension)");
+    for (int k = 0; list && n > 0 && k < v->mcm.d.n; k++)
+        if (v->mcm.d.v[k] != n) {
+            cfg_error_key(err, cfg_where(c, il), "gaussian", "lambdas",
+                          "%d variance(s) for mcm.d = %ld (from %s), expected one per "
+                          "dimension",
+                          n, v->mcm.d.v[k], c->origin[id]);
+            break;
+        }
+    if (ok[ifile] && cfg_enum_is(isp, v->gaussian.spectrum, "file") &&
+        !strcmp(v->gaussian.file, "none"))
+        cfg_error_key(err, cfg_where(c, isp), "gaussian", "spectrum",
+                      "'file' needs gaussian.file (got none), expected the HDF5 file of the "
+                      "variances");
+    int nq = v->gaussian.init_q.n;
+    for (int k = 0;
+         ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") && k < v->mcm.d.n; k++)
+        if (v->mcm.d.v[k] != nq) {
+            cfg_error_key(err, cfg_where(c, iq), "gaussian", "init_q",
+                          "%d values for mcm.d = %ld (from %s), expected one value or one per "
+                          "mode",
+                          nq, v->mcm.d.v[k], c->origin[id]);
+            break;
+        }
+}
 
-    /* Switches that apply only to some models or processes (gaussian-theory.md §2.3, §2.8). */
-    static void check_gaussian_switches(const cfg_resolved *c, const unsigned char *ok,
-                                        cfg_errors *err)
-    {
-        int im = cfg_find("gaussian", "model"), ip = cfg_find("gaussian", "process");
-        int io = cfg_find("gaussian", "objective"), ipc = cfg_find("gaussian", "precond");
-        int idy = cfg_find("gaussian", "dynamics");
-        const cfg_t *v = &c->v;
-        if (!ok[im] || !ok[ip] || !ok[io] || !ok[ipc] || !ok[idy]) return;
-        char m[32];
-        cfg_enum_name(im, v->gaussian.model, m, sizeof m);
-        int fm = !strcmp(m, "flowmatch"), edm = cfg_enum_is(ip, v->gaussian.process, "edm");
-        int x0 = cfg_enum_is(io, v->gaussian.objective, "x0");
-        if (fm && (!edm || !x0))
-            cfg_error_key(err, cfg_where(c, im), "gaussian", "model",
-                          "flowmatch has its own path x_t = (1 - t) z + t x1 and velocity target, "
-                          "expected gaussian.process = edm and gaussian.objective = x0 (the "
-                          "defaults) with it");
-        if (!cfg_enum_is(ipc, v->gaussian.precond, "none") && (fm || !edm || !x0))
-            cfg_error_key(err, cfg_where(c, ipc), "gaussian", "precond",
-                          "EDM preconditioning is defined for the edm process with x0 prediction "
-                          "(model '%s'), expected precond = none otherwise",
-                          m);
-        if (cfg_enum_is(idy, v->gaussian.dynamics, "gd") && strcmp(m, "onelayer") && !fm)
-            cfg_error_key(err, cfg_where(c, idy), "gaussian", "dynamics",
-                          "discrete GD is implemented for the linear law only (model '%s'), "
-                          "expected model = onelayer or flowmatch with dynamics = gd",
-                          m);
-        check_above(c, ok, err, "sigma_min", "sigma_max");
-        check_above(c, ok, err, "tau_min", "tau_max");
-    }
+/* An interval key pair: hi must lie above lo. */
+static void check_above(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err,
+                        const char *lo_key, const char *hi_key)
+{
+    int ilo = cfg_find("gaussian", lo_key), ihi = cfg_find("gaussian", hi_key);
+    double lo, hi;
+    memcpy(&lo, (const char *)&c->v + cfg_schema[ilo].offset, sizeof lo);
+    memcpy(&hi, (const char *)&c->v + cfg_schema[ihi].offset, sizeof hi);
+    if (ok[ilo] && ok[ihi] && !(hi > lo))
+        cfg_error_key(err, cfg_where(c, ihi), "gaussian", hi_key,
+                      "%g is not above gaussian.%s = %g (from %s), expected %s > %s", hi, lo_key,
+                      lo, c->origin[ilo], hi_key, lo_key);
+}
 
-    void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
-    {
-        check_exact_loss(c, ok, err);
-        check_engine(c, ok, err);
-        check_gaussian_spectrum(c, ok, err);
-        check_gaussian_switches(c, ok, err);
-        check_covar(c, ok, err);
-        check_train(c, ok, err);
-        check_coupling(c, ok, err);
-        check_diffusion(c, ok, err);
-        check_dims(c, ok, err);
-        check_task(c, ok, err);
-    }
+/* Switches that apply only to some models or processes (gaussian-theory.md §2.3, §2.8). */
+static void check_gaussian_switches(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int im = cfg_find("gaussian", "model"), ip = cfg_find("gaussian", "process");
+    int io = cfg_find("gaussian", "objective"), ipc = cfg_find("gaussian", "precond");
+    int idy = cfg_find("gaussian", "dynamics");
+    const cfg_t *v = &c->v;
+    if (!ok[im] || !ok[ip] || !ok[io] || !ok[ipc] || !ok[idy]) return;
+    char m[32];
+    cfg_enum_name(im, v->gaussian.model, m, sizeof m);
+    int fm = !strcmp(m, "flowmatch"), edm = cfg_enum_is(ip, v->gaussian.process, "edm");
+    int x0 = cfg_enum_is(io, v->gaussian.objective, "x0");
+    if (fm && (!edm || !x0))
+        cfg_error_key(err, cfg_where(c, im), "gaussian", "model",
+                      "flowmatch has its own path x_t = (1 - t) z + t x1 and velocity target, "
+                      "expected gaussian.process = edm and gaussian.objective = x0 (the "
+                      "defaults) with it");
+    if (!cfg_enum_is(ipc, v->gaussian.precond, "none") && (fm || !edm || !x0))
+        cfg_error_key(err, cfg_where(c, ipc), "gaussian", "precond",
+                      "EDM preconditioning is defined for the edm process with x0 prediction "
+                      "(model '%s'), expected precond = none otherwise",
+                      m);
+    if (cfg_enum_is(idy, v->gaussian.dynamics, "gd") && strcmp(m, "onelayer") && !fm)
+        cfg_error_key(err, cfg_where(c, idy), "gaussian", "dynamics",
+                      "discrete GD is implemented for the linear law only (model '%s'), "
+                      "expected model = onelayer or flowmatch with dynamics = gd",
+                      m);
+    check_above(c, ok, err, "sigma_min", "sigma_max");
+    check_above(c, ok, err, "tau_min", "tau_max");
+}
+
+void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    check_exact_loss(c, ok, err);
+    check_engine(c, ok, err);
+    check_gaussian_spectrum(c, ok, err);
+    check_gaussian_switches(c, ok, err);
+    check_covar(c, ok, err);
+    check_train(c, ok, err);
+    check_coupling(c, ok, err);
+    check_diffusion(c, ok, err);
+    check_dims(c, ok, err);
+    check_task(c, ok, err);
+}
