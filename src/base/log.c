@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define LOG_LINE_MAX 4096 /* longest error message kept whole */
+
 static noreturn void log_plain_exit(int code)
 {
     exit(code);
@@ -74,13 +76,14 @@ void log_die_collective_(int code, const char *file, int line, const char *func,
                          ...)
 {
     if (log_proc_.rank == 0) {
+        char msg[LOG_LINE_MAX], where[512] = "";
         va_list ap;
         va_start(ap, fmt);
-        fputs("mcmsim: error: ", stderr);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        if (code == LOG_EXIT_RUNTIME) fprintf(stderr, " (at %s:%d %s)", file, line, func);
-        fputc('\n', stderr);
+        if (code == LOG_EXIT_RUNTIME)
+            snprintf(where, sizeof where, " (at %s:%d %s)", file, line, func);
+        fprintf(stderr, "mcmsim: error: %s%s\n", msg, where); /* one write: no interleaving */
         fflush(stderr);
     }
     log_proc_.finalize_exit(code);
@@ -89,12 +92,14 @@ void log_die_collective_(int code, const char *file, int line, const char *func,
 
 void log_die_local_(const char *file, int line, const char *func, const char *fmt, ...)
 {
+    /* One write per line: stderr is unbuffered, and the pieces of separate writes interleave with
+     * the other ranks' output and Open MPI's abort banner. */
+    char msg[LOG_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "[%d] %s:%d %s: ", log_proc_.rank, file, line, func);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "[%d] %s:%d %s: %s\n", log_proc_.rank, file, line, func, msg);
     fflush(stderr);
     log_proc_.abort_job(LOG_EXIT_RUNTIME);
     exit(LOG_EXIT_RUNTIME);

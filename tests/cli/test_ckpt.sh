@@ -21,7 +21,7 @@ cp -r ckpt ../ckpt_by2 && cd "$CK" || return
 for sig in TERM USR1; do
     mkdir -p "sig$sig" && cd "sig$sig" || return
     mpirun_n 2 "$BIN" run "$CKPT_CFG" -o out.h5 "${CKPT_ARGS[@]}" --set checkpoint.every_seconds=0.2 >/dev/null 2>&1 & pid=$!
-    sleep 0.8; ckpt_kill_ranks "$sig"; wait $pid; rc=$?
+    sleep 0.8; ckpt_kill_ranks "$sig" "$pid"; wait $pid; rc=$?
     [ "$rc" -eq 3 ] && [ -e CONTINUE ] && pass "ckpt:sig$sig-exit-3" || fail "ckpt:sig$sig-exit-3" "exit $rc"
     check "ckpt:sig$sig-restart" mpirun_n 2 "$BIN" run "$CKPT_CFG" -o out.h5 "${CKPT_ARGS[@]}" --restart
     check "ckpt:sig$sig-identical" $H5C same "$REF" out.h5 $CKPT_SAME

@@ -6,8 +6,15 @@ CKPT_SAME="/tasks/id /series/step /series/samples /series/tau /series/loss_train
 CKPT_CFG=$ROOT/tests/cli/train_small.ini
 CKPT_ARGS=(--set mcm.d=100,200 --set train.steps_alpha=4000 --set scaling.early_stop=false --quiet)
 
-# ckpt_kill_ranks SIGNAL: the mcmsim ranks of the test (not mpirun, which then returns their code).
-ckpt_kill_ranks() { pkill "-$1" -f "^$BIN run" 2>/dev/null; }
+# ckpt_kill_ranks SIGNAL PID: the mcmsim ranks started under PID (the test's background job), not
+# mpirun (which then returns their code) and never an mcmsim the test did not start.
+ckpt_descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; ckpt_descendants "$c"; done; }
+ckpt_kill_ranks() {
+    local p
+    for p in $(ckpt_descendants "$2"); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = mcmsim ] && kill "-$1" "$p" 2>/dev/null
+    done
+}
 
 # ckpt_finish NP OUT [ARGS...]: restarts until the run completes (a fresh run when no
 # checkpoint was written yet); returns the last exit code.
@@ -36,7 +43,7 @@ ckpt_trial() {
         --set checkpoint.every_seconds=0.05 >/dev/null 2>&1 &
     local pid=$!
     sleep "$delay"
-    ckpt_kill_ranks KILL
+    ckpt_kill_ranks KILL "$pid"
     wait $pid 2>/dev/null
     ckpt_finish 2 out.h5 --set checkpoint.every_seconds=0.05 || { cd - >/dev/null; return 1; }
     # shellcheck disable=SC2086
