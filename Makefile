@@ -49,7 +49,7 @@ $(foreach f,core/reduced_step core/reduced_rng,$(eval $(BUILD)/obj/$(f).o: CFLAG
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
 $(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
 
-.PHONY: all bin deps demo test test-asan bench format format-check clean help
+.PHONY: all bin deps demo test test-asan fuzz bench format format-check clean help
 all: $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)
 bin: $(BIN)
 
@@ -60,6 +60,7 @@ help:
 	@echo "make demo      install missing packages, build, run input/quickstart.ini on $(NP) ranks, plot"
 	@echo "make test      install, build, run every test (last line: N passed, N failed)"
 	@echo "make test-asan unit tests and serial CLI tests under AddressSanitizer + UBSan"
+	@echo "make fuzz      fuzz the configuration reader for FUZZ_SECONDS (60) with libFuzzer"
 	@echo "make bench     build and run the benchmarks in tests/bench/"
 	@echo "make format    clang-format every C source; format-check only checks"
 	@echo "Library flags: make SCALAPACK_LIBS=... HDF5_CFLAGS=... (README, 'Building on a cluster')"
@@ -128,6 +129,21 @@ test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=1 all
 	@BUILD=build-asan SANITIZE=1 bash tests/run_tests.sh --asan
 
+# The libFuzzer target of the configuration reader and the spec layer (tests/fuzz/): clang-14
+# with the fuzzer, address and undefined-behaviour sanitizers over the few sources on the path
+# from bytes to specs (no MPI, no HDF5), in build-fuzz/.
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard src/base/cfg*.c) src/base/log.c $(wildcard src/spec/*.c) $(wildcard src/core/*.c)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+  $(filter-out -Wno-format-truncation,$(WARN)) $(WERROR) \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude
+build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(FUZZ_SRC) $(wildcard include/*/*.h src/base/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC) -o $@ $(INIH_LIBS) $(GSL_LIBS) $(BLAS_LIBS) -lm
+fuzz: build-fuzz/fuzz_cfg
+	@bash tests/fuzz/run_fuzz.sh $< $(FUZZ_SECONDS)
+
 # OpenBLAS picks its kernel from the CPU (each benchmark prints the core it picked): forcing one
 # (OPENBLAS_CORETYPE) would crash with SIGILL on CPUs without the instructions it assumes.
 bench: deps
@@ -137,11 +153,11 @@ bench: deps
 	@bash tests/bench/bench_eig.sh $(BUILD)/bench/bench_eig
 
 format:
-	clang-format -i src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c tests/bench/*.h
+	clang-format -i src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c tests/bench/*.h tests/fuzz/*.c
 format-check:
-	@clang-format --dry-run --Werror src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c tests/bench/*.h
+	@clang-format --dry-run --Werror src/*/*.c src/*/*.h include/*/*.h tests/unit/*.c tests/mpi/*.c tests/bench/*.c tests/bench/*.h tests/fuzz/*.c
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)

@@ -215,6 +215,11 @@ typedef struct {
  * Returns the number of errors (0 on success); the messages are in `err`. */
 int cfg_load(const char *path, const char *const *sets, int n_set, cfg_resolved *out,
              cfg_errors *err);
+/* The same from `len` bytes of text in memory (any bytes: they are checked like a file's)
+ * named `name` in the messages (NULL: no text, like cfg_load(NULL, ...)); cfg_load reads the
+ * file and takes this path. */
+int cfg_load_text(const char *name, const char *text, size_t len, const char *const *sets,
+                  int n_set, cfg_resolved *out, cfg_errors *err);
 
 /* Every key as valid INI, grouped by [section], optionally with "# from ORIGIN" comments; the
  * output parses back to the same cfg_t. */

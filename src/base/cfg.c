@@ -29,6 +29,32 @@ static char *cfg_error_next(cfg_errors *err)
     return err->msg[err->n++];
 }
 
+int cfg_errors_full(const cfg_errors *err)
+{
+    return err->n >= CFG_ERR_MAX;
+}
+
+/* A message cut at CFG_ERR_LEN may end inside a UTF-8 character: drop that partial one. */
+static void utf8_cut_tail(char *s)
+{
+    size_t n = strlen(s), k = n;
+    while (k > 0 && n - k < 4 && ((unsigned char)s[k - 1] & 0xC0) == 0x80)
+        k--;
+    if (k == 0) return;
+    unsigned char lead = (unsigned char)s[k - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (k - 1) < want) s[k - 1] = '\0';
+}
+
+int cfg_utf8_prefix(const char *s, size_t n, int max)
+{
+    if (n <= (size_t)max) return (int)n;
+    int k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
 void cfg_error_add(cfg_errors *err, const char *fmt, ...)
 {
     char *msg = cfg_error_next(err);
@@ -37,6 +63,7 @@ void cfg_error_add(cfg_errors *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, CFG_ERR_LEN, fmt, ap);
     va_end(ap);
+    utf8_cut_tail(msg);
 }
 
 void cfg_error_key(cfg_errors *err, const char *where, const char *section, const char *key,
@@ -48,6 +75,7 @@ void cfg_error_key(cfg_errors *err, const char *where, const char *section, cons
     va_start(ap, fmt);
     log_key_vmsg(msg, CFG_ERR_LEN, where, section, key, fmt, ap);
     va_end(ap);
+    utf8_cut_tail(msg);
 }
 
 void cfg_key_error(char *buf, size_t len, const cfg_resolved *c, int i, const char *fmt, ...)
@@ -74,7 +102,7 @@ void cfg_die_key(const cfg_resolved *c, int i, const char *fmt, ...)
 /* Length of the valid UTF-8 sequence at p (1 to 4), 0 when the bytes are not UTF-8. */
 static int utf8_seq(const unsigned char *p, size_t avail)
 {
-    int len = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    int len = p[0] > 0xF4 ? 0 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
     if (len == 0 || (size_t)len > avail) return 0;
     for (int k = 1; k < len; k++)
         if ((p[k] & 0xC0) != 0x80) return 0;
@@ -84,54 +112,65 @@ static int utf8_seq(const unsigned char *p, size_t avail)
     return len;
 }
 
+/* Offset of the first byte of s[0..n) that is not text, n when all are: bytes that are not
+ * UTF-8, and control characters other than tab and (with lines) LF and the CR of CR LF. A lone
+ * CR, form feed or escape would reach the messages and the terminal; *line counts the LFs. */
+static size_t text_flaw(const char *s, size_t n, int lines, int *line)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t k = 0; k < n;) {
+        unsigned char ch = u[k];
+        int len = ch < 0x80 ? 1 : utf8_seq(u + k, n - k);
+        int eol = lines && (ch == '\n' || (ch == '\r' && k + 1 < n && u[k + 1] == '\n'));
+        if (len == 0 || ch == 0x7f || (ch < 0x20 && ch != '\t' && !eol)) return k;
+        *line += ch == '\n';
+        k += (size_t)len;
+    }
+    return n;
+}
+
 /* Binary files (a checkpoint or an HDF5 file passed by mistake) get one clear message instead
  * of a flood of syntax errors. */
 static int check_text(const char *path, const char *raw, size_t n, cfg_errors *err)
 {
-    const unsigned char *u = (const unsigned char *)raw;
     int line = 1;
-    for (size_t k = 0; k < n;) {
-        unsigned char ch = u[k];
-        int len = ch < 0x80 ? 1 : utf8_seq(u + k, n - k);
-        int control = ch == 0 || ch == 0x7f || (ch < 0x20 && !strchr("\t\n\r\f\v", ch));
-        if (len == 0 || control) {
-            cfg_error_add(err,
-                          "%s:%d: not a text file (binary byte 0x%02x at offset %zu), expected "
-                          "an INI configuration in UTF-8 text",
-                          path, line, ch, k);
-            return -1;
-        }
-        line += ch == '\n';
-        k += (size_t)len;
-    }
-    return 0;
+    size_t k = text_flaw(raw, n, 1, &line);
+    if (k == n) return 0;
+    unsigned char ch = (unsigned char)raw[k];
+    if (ch == '\r')
+        cfg_error_add(err,
+                      "%s:%d: carriage return without a line feed at offset %zu, expected LF "
+                      "or CR LF line ends",
+                      path, line, k);
+    else
+        cfg_error_add(err,
+                      "%s:%d: not a text file (%s 0x%02x at offset %zu), expected an INI "
+                      "configuration in UTF-8 text",
+                      path, line,
+                      ch && (ch < 0x20 || ch == 0x7f) ? "control character" : "binary byte", ch, k);
+    return -1;
 }
 
-static int read_file(const char *path, cfg_resolved *out, cfg_errors *err)
+/* The file into out->raw; *n its length. The text checks follow in load_raw (one path for a
+ * file and for text given in memory). */
+static int read_file(const char *path, cfg_resolved *out, size_t *n, cfg_errors *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         cfg_error_add(err, "%s: cannot open the configuration file: %s", path, strerror(errno));
         return -1;
     }
-    size_t n = fread(out->raw, 1, CFG_RAW_MAX - 1, f);
+    *n = fread(out->raw, 1, CFG_RAW_MAX - 1, f);
     int bad = ferror(f), errno_read = errno;
-    int more = !bad && n == CFG_RAW_MAX - 1 && fgetc(f) != EOF;
+    int more = !bad && *n == CFG_RAW_MAX - 1 && fgetc(f) != EOF;
     fclose(f);
-    out->raw[n] = '\0';
-    if (bad)
+    out->raw[*n] = '\0';
+    if (bad) {
         cfg_error_add(err, "%s: cannot read the file: %s", path, strerror(errno_read));
-    else if (more)
-        cfg_error_add(err, "%s: file is larger than %d bytes, expected a small INI text file", path,
-                      CFG_RAW_MAX - 1);
-    else if (n == 0)
-        cfg_error_add(err,
-                      "%s: empty file, expected an INI configuration (see "
-                      "input/reference.ini); at least [mcm] d = ...",
-                      path);
-    else
-        return check_text(path, out->raw, n, err);
-    return -1;
+        return -1;
+    }
+    if (more) *n = CFG_RAW_MAX; /* load_raw says it is too large */
+    return 0;
 }
 
 /* ---- the line reader and handler for inih ----------------------------------------------- */
@@ -169,15 +208,21 @@ static char *section_line(load_ctx *c, const char *a, const char *b, char *str, 
         cfg_error_add(c->err,
                       "%s:%d: section header '%.*s' lacks its closing ']', expected "
                       "[section]",
-                      file, c->line, (int)(b - a > 60 ? 60 : b - a), a);
+                      file, c->line, cfg_utf8_prefix(a, (size_t)(b - a), 60), a);
         return str;
     }
     char name[64], all[128];
-    snprintf(name, sizeof name, "%.*s", (int)(b - a - 2), a + 1);
+    size_t len = (size_t)(b - a - 2);
+    snprintf(name, sizeof name, "%.*s", cfg_utf8_prefix(a + 1, len, (int)sizeof name - 1), a + 1);
     cfg_trim(name);
+    cfg_list_sections(all, sizeof all);
+    if (len >= sizeof name) { /* cut, it could read as a known one: "[mcm      ...junk]" */
+        cfg_error_add(c->err, "%s:%d: section name '%s...' too long, expected one of %s", file,
+                      c->line, name, all);
+        return str;
+    }
     if (!cfg_section_known(name)) {
-        const char *sug = cfg_suggest_section(name);
-        cfg_list_sections(all, sizeof all);
+        const char *sug = cfg_errors_full(c->err) ? NULL : cfg_suggest_section(name);
         cfg_error_add(c->err, "%s:%d: unknown section [%s]%s%s%s, expected one of %s", file,
                       c->line, name, sug ? " (did you mean [" : "", sug ? sug : "",
                       sug ? "]?)" : "", all);
@@ -209,11 +254,16 @@ static char *reader_next(char *str, int num, void *stream)
     if (a == b) return str;
     if (*a == '[') return section_line(c, a, b, str, num);
     const char *eq = memchr(a, '=', (size_t)(b - a));
-    int shown = (int)(b - a > 60 ? 60 : b - a);
+    int shown = cfg_utf8_prefix(a, (size_t)(b - a), 60);
     if (!eq || eq == a) {
         cfg_error_add(c->err,
                       "%s:%d: '%.*s' is not a setting, expected 'key = value' or "
                       "'[section]'",
+                      c->out->file, c->line, shown, a);
+    } else if (memchr(a, ':', (size_t)(eq - a))) { /* inih would split "d:x = 5" into d */
+        cfg_error_add(c->err,
+                      "%s:%d: '%.*s' has ':' in its key, expected 'key = value' (':' is not a "
+                      "separator)",
                       c->out->file, c->line, shown, a);
     } else if (eq - a > num - 3 || b - eq > CFG_LINE_MAX) {
         cfg_error_add(c->err, "%s:%d: line too long (%d characters), expected at most %d",
@@ -247,8 +297,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
     load_ctx *c = user;
     char where[CFG_ORIGIN_MAX], text[CFG_ERR_LEN];
     snprintf(where, sizeof where, "%s:%d", c->out->file, c->line);
+    /* A full list takes no more messages: skip the suggestions, which cost the most. */
+    int full = cfg_errors_full(c->err);
     if (c->section_state == SEC_SKIP) return 1;
     if (c->section_state == SEC_NONE) {
+        if (full) return 1;
         int s = cfg_suggest_key("", name);
         cfg_error_add(c->err,
                       "%s: key '%s' lies outside any section%s%s%s, expected a "
@@ -259,6 +312,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
     }
     int i = cfg_find(section, name);
     if (i < 0) {
+        if (full) return 1;
         cfg_unknown_key_text(section, name, text, sizeof text);
         cfg_error_key(c->err, where, section, name, "%s", text);
     } else if (c->seen[i]) {
@@ -274,11 +328,21 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 /* ---- overrides, defaults, the whole load ------------------------------------------------ */
 
-static void apply_set(load_ctx *c, const char *arg)
+/* Override number k (from 1), the text of one --set argument. */
+static void apply_set(load_ctx *c, int k, const char *arg)
 {
     char buf[CFG_LINE_MAX], prefix[CFG_ERR_LEN], text[CFG_ERR_LEN];
-    snprintf(prefix, sizeof prefix, "command line: --set %.200s", arg);
-    if (strlen(arg) >= sizeof buf) {
+    int line = 1;
+    size_t n = strlen(arg), flaw = text_flaw(arg, n, 0, &line);
+    if (flaw < n) { /* not echoed: the bytes would reach the terminal */
+        cfg_error_add(c->err,
+                      "command line: --set argument %d: not UTF-8 text (byte 0x%02x at offset "
+                      "%zu), expected --set section.key=value in printable text",
+                      k, (unsigned char)arg[flaw], flaw);
+        return;
+    }
+    snprintf(prefix, sizeof prefix, "command line: --set %.*s", cfg_utf8_prefix(arg, n, 200), arg);
+    if (n >= sizeof buf) {
         cfg_error_add(c->err, "%s: argument too long", prefix);
         return;
     }
@@ -321,31 +385,76 @@ static void fill_defaults(load_ctx *c)
     }
 }
 
-int cfg_load(const char *path, const char *const *sets, int n_set, cfg_resolved *out,
-             cfg_errors *err)
+/* The whole load once the text is in out->raw (n bytes, CFG_RAW_MAX: more than fits; NULL
+ * name: no file, only overrides and defaults): the text checks, inih over the lines, the
+ * overrides, the defaults and the cross-key rules. */
+static void load_raw(load_ctx *c, const char *name, size_t n, const char *const *sets, int n_set)
+{
+    cfg_resolved *out = c->out;
+    cfg_errors *err = c->err;
+    if (name && n >= CFG_RAW_MAX) {
+        cfg_error_add(err, "%s: file is larger than %d bytes, expected a small INI text file",
+                      out->file, CFG_RAW_MAX - 1);
+        return;
+    }
+    if (name && n == 0) {
+        cfg_error_add(err,
+                      "%s: empty file, expected an INI configuration (see "
+                      "input/reference.ini); at least [mcm] d = ...",
+                      out->file);
+        return;
+    }
+    if (name && check_text(out->file, out->raw, n, err) != 0) return;
+    c->pos = out->raw;
+    c->end = out->raw + n;
+    int rc = ini_parse_stream(reader_next, c, on_key, c);
+    if (rc != 0 && err->n == 0) cfg_error_add(err, "%s:%d: syntax error", out->file, rc);
+    for (int k = 0; k < n_set; k++)
+        apply_set(c, k + 1, sets[k]);
+    fill_defaults(c);
+    cfg_check_cross(out, c->ok, err);
+}
+
+/* Clears out and err and names the file; the context of one load, NULL when out of memory or
+ * the name is too long (the error is in err). */
+static load_ctx *load_begin(const char *name, cfg_resolved *out, cfg_errors *err)
 {
     memset(out, 0, sizeof *out); /* padding too: resolved configs compare with memcmp */
     memset(err, 0, sizeof *err);
+    snprintf(out->file, sizeof out->file, "%s", name ? name : "(no file)");
+    if (name && strlen(name) >= sizeof out->file) {
+        cfg_error_add(err, "%.100s...: path too long, expected at most %d characters", name,
+                      CFG_STR_MAX - 1);
+        return NULL;
+    }
     load_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         cfg_error_add(err, "out of memory");
-        return err->n;
+        return NULL;
     }
     c->out = out;
     c->err = err;
-    snprintf(out->file, sizeof out->file, "%s", path ? path : "(no file)");
-    if (path && strlen(path) >= sizeof out->file) {
-        cfg_error_add(err, "%.100s...: path too long, expected at most %d characters", path,
-                      CFG_STR_MAX - 1);
-    } else if (!path || read_file(path, out, err) == 0) {
-        c->pos = out->raw;
-        c->end = out->raw + strlen(out->raw);
-        int rc = ini_parse_stream(reader_next, c, on_key, c);
-        if (rc != 0 && err->n == 0) cfg_error_add(err, "%s:%d: syntax error", out->file, rc);
-        for (int k = 0; k < n_set; k++)
-            apply_set(c, sets[k]);
-        fill_defaults(c);
-        cfg_check_cross(out, c->ok, err);
+    return c;
+}
+
+int cfg_load(const char *path, const char *const *sets, int n_set, cfg_resolved *out,
+             cfg_errors *err)
+{
+    load_ctx *c = load_begin(path, out, err);
+    size_t n = 0;
+    if (c && (!path || read_file(path, out, &n, err) == 0)) load_raw(c, path, n, sets, n_set);
+    free(c);
+    return err->n;
+}
+
+int cfg_load_text(const char *name, const char *text, size_t len, const char *const *sets,
+                  int n_set, cfg_resolved *out, cfg_errors *err)
+{
+    load_ctx *c = load_begin(name, out, err);
+    if (c) {
+        size_t n = !name ? 0 : len < CFG_RAW_MAX ? len : CFG_RAW_MAX;
+        if (n > 0 && n < CFG_RAW_MAX) memcpy(out->raw, text, n);
+        load_raw(c, name, n, sets, n_set);
     }
     free(c);
     return err->n;

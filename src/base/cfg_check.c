@@ -3,6 +3,7 @@
  * in the schema table of cfg_schema.c. Enum values are named as the schema spells them, so this
  * layer needs no computation module's C enums. */
 #include "cfg_internal.h"
+#include "base/limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +71,59 @@ static void check_task(const cfg_resolved *c, const unsigned char *ok, cfg_error
                       "%ld is not a task index (%d dimension(s) x %ld seed(s) = %ld tasks), "
                       "expected 0 <= task <= %ld",
                       c->v.sample.task, c->v.mcm.d.n, c->v.run.n_seeds, n_tasks, n_tasks - 1);
+}
+
+/* Tasks of a run: len(mcm.d) x run.n_seeds x the [sweep] combinations (spec/task.h builds the
+ * list; each task holds a record on every rank, so the count is bounded before any is made). */
+static void check_task_count(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    static const char *const keys[] = {"beta_m", "beta_u", "beta_v", "t", "delta"};
+    const cfg_double_list *l[] = {&c->v.sweep.beta_m, &c->v.sweep.beta_u, &c->v.sweep.beta_v,
+                                  &c->v.sweep.t, &c->v.sweep.delta};
+    int id = cfg_find("mcm", "d"), is = cfg_find("run", "n_seeds");
+    if (!ok[id] || !ok[is]) return;
+    double combos = 1; /* at most 64^5: exact in a double */
+    char lists[160] = "";
+    size_t used = 0;
+    for (int k = 0; k < 5; k++) {
+        if (!ok[cfg_find("sweep", keys[k])]) return;
+        if (l[k]->n == 0) continue;
+        combos *= l[k]->n;
+        used += (size_t)snprintf(lists + used, used < sizeof lists ? sizeof lists - used : 0,
+                                 "%ssweep.%s: %d", used ? ", " : "", keys[k], l[k]->n);
+    }
+    double n = (double)c->v.mcm.d.n * (double)c->v.run.n_seeds * combos;
+    if (n <= (double)LIMITS_MAX_TASKS) return;
+    cfg_error_key(err, cfg_where(c, id), "mcm", "d",
+                  "%d dimension(s) x run.n_seeds = %ld x %.0f sweep combination(s)%s%s%s = %.0f "
+                  "tasks, expected at most %ld tasks per run",
+                  c->v.mcm.d.n, c->v.run.n_seeds, combos, used ? " (" : "", lists, used ? ")" : "",
+                  n, LIMITS_MAX_TASKS);
+}
+
+/* The run length and the finite training set at the largest dimension fit their integers. */
+static void check_budgets(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int id = cfg_find("mcm", "d"), isa = cfg_find("train", "steps_alpha");
+    int isp = cfg_find("train", "steps_power"), ina = cfg_find("train", "n_train_alpha");
+    int inp = cfg_find("train", "n_train_power"), idata = cfg_find("train", "data");
+    const cfg_t *v = &c->v;
+    if (!ok[id]) return;
+    double d = 0;
+    for (int k = 0; k < v->mcm.d.n; k++)
+        d = fmax(d, (double)v->mcm.d.v[k]);
+    double steps = v->train.steps_alpha * pow(d, (double)v->train.steps_power);
+    if (ok[isa] && ok[isp] && !(steps <= LIMITS_MAX_STEPS))
+        cfg_error_key(err, cfg_where(c, isa), "train", "steps_alpha",
+                      "the run length steps_alpha d^steps_power is %.3g steps at d = %.0f "
+                      "(steps_power from %s), expected at most %.0e",
+                      steps, d, c->origin[isp], LIMITS_MAX_STEPS);
+    double n = v->train.n_train_alpha * pow(d, (double)v->train.n_train_power);
+    if (ok[ina] && ok[inp] && ok[idata] && v->train.data != 0 && !(n <= LIMITS_MAX_TRAIN))
+        cfg_error_key(err, cfg_where(c, ina), "train", "n_train_alpha",
+                      "the training set n_train_alpha d^n_train_power is %.3g samples at d = %.0f "
+                      "(n_train_power from %s), expected at most %.0e",
+                      n, d, c->origin[inp], LIMITS_MAX_TRAIN);
 }
 
 /* Smallest training time the configuration can draw. */
@@ -276,4 +330,6 @@ void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors 
     check_diffusion(c, ok, err);
     check_dims(c, ok, err);
     check_task(c, ok, err);
+    check_task_count(c, ok, err);
+    check_budgets(c, ok, err);
 }

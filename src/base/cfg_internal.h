@@ -6,13 +6,20 @@
 #include "base/cfg.h"
 
 int cfg_section_known(const char *section);
-int cfg_distance(const char *a, const char *b);
+/* Edit distance of a and b, max + 1 when above max. */
+int cfg_distance(const char *a, const char *b, int max);
 /* Nearest schema key to a mistyped one (index) or section (name); -1 / NULL when none is close. */
 int cfg_suggest_key(const char *section, const char *key);
 const char *cfg_suggest_section(const char *section);
 /* "[run] [mcm] ..." and "unknown key (did you mean 'mcm.beta_u'?), expected one of ...". */
 void cfg_list_sections(char *buf, size_t len);
 void cfg_unknown_key_text(const char *section, const char *key, char *buf, size_t len);
+/* How many of the n bytes at s a message quotes, at most max, without cutting a UTF-8
+ * character; values are quoted up to CFG_SHOWN bytes with "...". */
+int cfg_utf8_prefix(const char *s, size_t n, int max);
+#define CFG_SHOWN 104
+/* 1 when err takes no more messages (the work of composing one can be skipped). */
+int cfg_errors_full(const cfg_errors *err);
 void cfg_error_add(cfg_errors *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Adds the key error "WHERE: key 'SECTION.KEY': WHAT" (log_key_msg) to the list. */
 void cfg_error_key(cfg_errors *err, const char *where, const char *section, const char *key,

@@ -504,12 +504,15 @@ const char *cfg_enum_name(int i, int idx, char *buf, size_t len)
     return buf;
 }
 
-/* Optimal-string-alignment distance, so that a swapped pair of letters counts as one typo. */
-int cfg_distance(const char *a, const char *b)
+/* Optimal-string-alignment distance, so that a swapped pair of letters counts as one typo.
+ * Only distances up to max matter to the callers: beyond, max + 1 comes back without the
+ * quadratic table (the lengths alone tell), so a long mistyped key costs no more than a short
+ * one. */
+int cfg_distance(const char *a, const char *b, int max)
 {
     enum { W = 128 };
     size_t na = strlen(a), nb = strlen(b);
-    if (na >= W || nb >= W) return W;
+    if (na >= W || nb >= W || (na > nb ? na - nb : nb - na) > (size_t)max) return max + 1;
     int d[3][W + 1]; /* rows i-2, i-1, i (mod 3) */
     for (size_t j = 0; j <= nb; j++)
         d[0][j] = (int)j;
@@ -526,14 +529,14 @@ int cfg_distance(const char *a, const char *b)
             cur[j] = v;
         }
     }
-    return d[na % 3][nb];
+    return d[na % 3][nb] <= max ? d[na % 3][nb] : max + 1;
 }
 
 /* Typos worth a suggestion: about one in three letters wrong, at least one. */
-static int close_enough(int dist, const char *typed)
+static int typos_allowed(const char *typed)
 {
-    int len = (int)strlen(typed);
-    return dist <= (len / 3 > 1 ? len / 3 : 1);
+    int len = (int)strlen(typed); /* a key or section name, below 300 bytes */
+    return len / 3 > 1 ? len / 3 : 1;
 }
 
 int cfg_suggest_key(const char *section, const char *key)
@@ -545,10 +548,10 @@ int cfg_suggest_key(const char *section, const char *key)
     int best = -1, best_d = 1 << 30;
     for (int i = 0; i < cfg_schema_n; i++) {
         snprintf(full, sizeof full, "%s.%s", cfg_schema[i].section, cfg_schema[i].key);
-        int dist = cfg_distance(typed, full);
+        int dist = cfg_distance(typed, full, typos_allowed(key));
         if (dist < best_d) best = i, best_d = dist;
     }
-    return best >= 0 && close_enough(best_d, key) ? best : -1;
+    return best >= 0 && best_d <= typos_allowed(key) ? best : -1;
 }
 
 const char *cfg_suggest_section(const char *section)
@@ -556,8 +559,8 @@ const char *cfg_suggest_section(const char *section)
     const char *best = NULL;
     int best_d = 1 << 30;
     for (int i = 0; i < cfg_schema_n; i++) {
-        int dist = cfg_distance(section, cfg_schema[i].section);
+        int dist = cfg_distance(section, cfg_schema[i].section, typos_allowed(section));
         if (dist < best_d) best = cfg_schema[i].section, best_d = dist;
     }
-    return best && close_enough(best_d, section) ? best : NULL;
+    return best && best_d <= typos_allowed(section) ? best : NULL;
 }

@@ -61,7 +61,8 @@ void cfg_describe_expected(const cfg_entry *e, char *buf, size_t len)
         snprintf(buf, len, "true or false (or yes/no, on/off, 1/0)");
         break;
     case CFG_STRING:
-        snprintf(buf, len, "a text of 1 to %d characters without ';' or '#'", CFG_STR_MAX - 1);
+        snprintf(buf, len, "a text of 1 to %d characters without ';', '#' or tabs",
+                 CFG_STR_MAX - 1);
         break;
     case CFG_ENUM:
         snprintf(names, sizeof names, "%s", e->enums);
@@ -85,19 +86,30 @@ static int in_range(const cfg_entry *e, double x)
     return lo_ok && hi_ok;
 }
 
+/* A value as messages quote it: whole, or its first bytes (whole UTF-8 characters) and "...",
+ * so a 4 KB line neither floods the terminal nor is cut inside a character. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+    size_t n = strlen(s);
+    int k = cfg_utf8_prefix(s, n, (int)len - 4);
+    snprintf(buf, len, "%.*s%s", k, s, (size_t)k < n ? "..." : "");
+    return buf;
+}
+
 static int parse_long(const cfg_entry *e, const char *s, long *out, char *why, size_t n)
 {
-    char *end;
+    char *end, q[CFG_SHOWN];
+    shown(s, q, sizeof q);
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (!*s) return snprintf(why, n, "empty value"), -1;
     if (end == s || *end) {
         double x = strtod(s, &end); /* "1e5": say how to write it */
         if (!*end && x == floor(x) && fabs(x) < 1e18)
-            return snprintf(why, n, "'%s' is not an integer (write %.0f)", s, x), -1;
-        return snprintf(why, n, "'%s' is not an integer", s), -1;
+            return snprintf(why, n, "'%s' is not an integer (write %.0f)", q, x), -1;
+        return snprintf(why, n, "'%s' is not an integer", q), -1;
     }
-    if (errno == ERANGE) return snprintf(why, n, "'%s' overflows a 64-bit integer", s), -1;
+    if (errno == ERANGE) return snprintf(why, n, "'%s' overflows a 64-bit integer", q), -1;
     if (!in_range(e, (double)v)) return snprintf(why, n, "%lld is out of range", v), -1;
     *out = (long)v;
     return 0;
@@ -105,15 +117,20 @@ static int parse_long(const cfg_entry *e, const char *s, long *out, char *why, s
 
 static int parse_double(const cfg_entry *e, const char *s, double *out, char *why, size_t n)
 {
-    char *end;
+    char *end, q[CFG_SHOWN];
+    shown(s, q, sizeof q);
     errno = 0;
     double v = strtod(s, &end);
     if (!*s) return snprintf(why, n, "empty value"), -1;
-    if (end == s || *end) return snprintf(why, n, "'%s' is not a number", s), -1;
-    if (errno == ERANGE && fabs(v) > 1) return snprintf(why, n, "'%s' overflows a double", s), -1;
-    if (errno == ERANGE) return snprintf(why, n, "'%s' underflows a double", s), -1;
-    if (!isfinite(v)) return snprintf(why, n, "'%s' is not a finite number", s), -1;
-    if (!in_range(e, v)) return snprintf(why, n, "%s is out of range", s), -1;
+    if (end == s || *end) return snprintf(why, n, "'%s' is not a number", q), -1;
+    /* strtod also reads C's hexadecimal floats, which reach the subnormals exactly */
+    if (strpbrk(s, "xX")) return snprintf(why, n, "'%s' is not a decimal number", q), -1;
+    if (errno == ERANGE && fabs(v) > 1) return snprintf(why, n, "'%s' overflows a double", q), -1;
+    /* Subnormals are no physical value, and print in no form that reads back without ERANGE. */
+    if (errno == ERANGE || (v != 0 && isfinite(v) && !isnormal(v)))
+        return snprintf(why, n, "'%s' underflows a double", q), -1;
+    if (!isfinite(v)) return snprintf(why, n, "'%s' is not a finite number", q), -1;
+    if (!in_range(e, v)) return snprintf(why, n, "%s is out of range", q), -1;
     *out = v;
     return 0;
 }
@@ -126,32 +143,37 @@ static int parse_bool(const char *s, int *out, char *why, size_t n)
         if (strcasecmp(s, yes[k]) == 0) return *out = 1, 0;
         if (strcasecmp(s, no[k]) == 0) return *out = 0, 0;
     }
-    snprintf(why, n, *s ? "'%s' is not a boolean" : "empty value", s);
+    char q[CFG_SHOWN];
+    snprintf(why, n, *s ? "'%s' is not a boolean" : "empty value", shown(s, q, sizeof q));
     return -1;
 }
 
 static int parse_enum(int i, const char *s, int *out, char *why, size_t n)
 {
-    char name[CFG_STR_MAX];
+    char name[CFG_STR_MAX], q[CFG_SHOWN];
     int best = -1, best_d = 1 << 30;
+    shown(s, q, sizeof q);
     for (int k = 0; strcmp(cfg_enum_name(i, k, name, sizeof name), "?") != 0; k++) {
         if (strcmp(s, name) == 0) return *out = k, 0;
-        int dist = cfg_distance(s, name);
+        int dist = cfg_distance(s, name, 2);
         if (dist < best_d) best = k, best_d = dist;
     }
     if (!*s) return snprintf(why, n, "empty value"), -1;
     if (best_d <= 2 && best_d < (int)strlen(s))
-        return snprintf(why, n, "'%s' is not allowed (did you mean '%s'?)", s,
+        return snprintf(why, n, "'%s' is not allowed (did you mean '%s'?)", q,
                         cfg_enum_name(i, best, name, sizeof name)),
                -1;
-    return snprintf(why, n, "'%s' is not allowed", s), -1;
+    return snprintf(why, n, "'%s' is not allowed", q), -1;
 }
 
 static int parse_string(const char *s, char *out, char *why, size_t n)
 {
+    char q[CFG_SHOWN];
+    shown(s, q, sizeof q);
     if (!*s) return snprintf(why, n, "empty value"), -1;
     if (strlen(s) >= CFG_STR_MAX) return snprintf(why, n, "text is too long"), -1;
-    if (strpbrk(s, ";#")) return snprintf(why, n, "'%s' contains ';' or '#'", s), -1;
+    if (strpbrk(s, ";#")) return snprintf(why, n, "'%s' contains ';' or '#'", q), -1;
+    if (strchr(s, '\t')) return snprintf(why, n, "'%s' contains a tab", q), -1;
     memset(out, 0, CFG_STR_MAX); /* no stale bytes, so resolved structs compare with memcmp */
     memcpy(out, s, strlen(s));
     return 0;

@@ -11,6 +11,7 @@
 #include "cli/cmd.h"
 #include "parallel/covar.h"
 #include "io/h5out.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "parallel/spectrum.h"
 #include "core/theory_bbp.h"
@@ -106,6 +107,12 @@ static void cov_plan_tasks(cov_plan *pl)
         cfg_die_key(pl->cr, cfg_find("covar", "alpha"),
                     "MCM data need sample sizes, got none, expected covar.alpha = a1, a2, ... "
                     "(n = ceil(alpha d))");
+    /* The configuration bounds the base tasks; the sample sizes multiply them once more. */
+    if ((long)pl->tl.n * pl->n_alpha > LIMITS_MAX_TASKS)
+        cfg_die_key(pl->cr, cfg_find("covar", "alpha"),
+                    "%d base task(s) (mcm.d x [sweep] x run.n_seeds) x %d sample size(s) = %ld "
+                    "covariance tasks, expected at most %ld",
+                    pl->tl.n, pl->n_alpha, (long)pl->tl.n * pl->n_alpha, LIMITS_MAX_TASKS);
     pl->nt = pl->tl.n * pl->n_alpha;
     pl->t = LOG_CALLOC((size_t)pl->nt, sizeof(cov_task));
     char why[256];

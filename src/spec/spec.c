@@ -255,18 +255,23 @@ void spec_analysis_build(spec_analysis *a, const cfg_t *c, const task_list *tl)
         a->ncombo = tl->t[j].combo + 1 > a->ncombo ? tl->t[j].combo + 1 : a->ncombo;
     a->combo = LOG_CALLOC((size_t)a->ncombo + 1, sizeof *a->combo);
     a->steps = LOG_CALLOC((size_t)a->ncombo * (size_t)a->nd + 1, sizeof *a->steps);
+    /* The first task of each combination, in one pass (a search per combination would take
+     * combinations x tasks steps: hours for a large sweep). */
+    int *first = LOG_CALLOC((size_t)a->ncombo + 1, sizeof *first);
+    for (int j = tl->n - 1; j >= 0; j--)
+        first[tl->t[j].combo] = j + 1; /* 0: no task */
+    cfg_t cc = *c; /* task_apply sets all swept keys: one copy serves every combination */
     for (int g = 0; g < a->ncombo; g++) {
         /* Combination g: the base values with the sweep of its first task. */
-        cfg_t cc = *c;
-        for (int j = 0; j < tl->n; j++)
-            if (tl->t[j].combo == g) {
-                task_apply(&tl->t[j], &cc);
-                break;
-            }
+        if (first[g])
+            task_apply(&tl->t[first[g] - 1], &cc);
+        else
+            cc = *c;
         spec_theory_build(&a->combo[g], &cc, (int)a->d[0]);
         for (int i = 0; i < a->nd; i++)
             a->steps[(size_t)g * (size_t)a->nd + (size_t)i] = spec_steps(&cc, (int)a->d[i]);
     }
+    free(first);
 }
 
 void spec_analysis_free(spec_analysis *a)

@@ -43,9 +43,9 @@ void task_list_from_cfg(task_list *tl, const cfg_t *c)
     long ncombo = 1;
     for (int k = 0; k < TASK_NSWEEP; k++)
         ncombo *= lists[k]->n > 0 ? lists[k]->n : 1;
-    long n = (long)c->mcm.d.n * ncombo * c->run.n_seeds;
-    if (ncombo >= (1L << 24) || n > (1L << 30))
-        LOG_DIE("%ld sweep combinations / %ld tasks: too many", ncombo, n);
+    long n = (long)c->mcm.d.n * ncombo * c->run.n_seeds; /* at most 64^6 x 4096: fits */
+    if (n > LIMITS_MAX_TASKS) /* the configuration refuses these (base/cfg_check.c) */
+        LOG_DIE("%ld sweep combinations / %ld tasks: more than %ld", ncombo, n, LIMITS_MAX_TASKS);
     tl->n = (int)n;
     tl->t = LOG_CALLOC((size_t)(n > 0 ? n : 1), sizeof *tl->t);
     int idx = 0;

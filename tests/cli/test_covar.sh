@@ -109,6 +109,10 @@ bad grid-half "key 'covar.grid_rows'" --set covar.grid_rows=2
 bad groups "key 'covar.groups'" --set covar.groups=3
 bad save-groups "key 'covar.save_matrix'" --set covar.groups=2 --set covar.save_matrix=true
 bad block-size "key 'covar.block_size'" --set covar.block_size=0
+# 64 x 4096 base tasks (allowed) x 7 sample sizes: refused before the tasks are made.
+check_usage covar:bad-too-many-tasks "covariance tasks, expected at most 1048576" "$CV/bad.h5" \
+    mpirun_n 2 "$BIN" covar "$ROOT/input/pca_bbp.ini" -o "$CV/bad.h5" $q --set run.n_seeds=4096 \
+    --set "mcm.d=$(seq -s, 10 73)"
 
 # --dry-run: memory per rank for the grid, nothing written.
 check covar:dry-run-memory bash -c "out=\$(mpirun -np 2 --oversubscribe '$BIN' covar '$ROOT/input/pca_bbp.ini' -o '$CV/dry.h5' --dry-run --set mcm.d=4096); grep -q 'memory per rank' <<< \"\$out\" && grep -q '1 x 2' <<< \"\$out\" && [ ! -e '$CV/dry.h5' ]"
