@@ -42,4 +42,19 @@ expect_report reduced:dry-run
 # What the chain cannot hold is refused with the key: d too small for the frame.
 check_usage reduced:d-too-small "key 'mcm.d'" "$RD/small.h5" "$BIN" run "$CKPT_CFG" -o "$RD/small.h5" \
     --set train.engine=reduced --set mcm.d=9 --set model.family=twolayer --set model.K=2
+
+# Crossing-time distributions n*(d) agree between the engines (100 replicas each, KS per d and
+# threshold): a small u-scan and a correlated v-scan. A study with delta 0.35 instead of 0.5 is
+# rejected by the same test, which shows it has the power to see a wrong chain.
+KS="$PY $ROOT/tests/lib/ks_crossing.py"
+for study in scaling_u scaling_v_correlated; do
+    for eng in direct reduced; do
+        check "reduced:$study-$eng" mpirun_n 2 "$BIN" run "$ROOT/input/$study.ini" -o "$RD/${study}_$eng.h5" \
+            --set run.n_seeds=100 --set mcm.d=64,128 --set train.engine=$eng --quiet
+    done
+    check "reduced:$study-nstar-ks" $KS "$RD/${study}_direct.h5" "$RD/${study}_reduced.h5"
+done
+check reduced:nstar-wrong-delta-run mpirun_n 2 "$BIN" run "$ROOT/input/scaling_u.ini" -o "$RD/u_wrong.h5" \
+    --set run.n_seeds=100 --set mcm.d=64,128 --set optim.delta=0.35 --quiet
+check reduced:nstar-ks-rejects-wrong $KS "$RD/scaling_u_direct.h5" "$RD/u_wrong.h5" --expect-reject
 cd "$ROOT" || return
