@@ -117,8 +117,10 @@ static void ensemble(const cfg_t *c, int d, int use_reduced, int wrong_dof, uint
             for (int j = 0; j < K; j++)
                 mu = fmax(mu, fabs(ov[3 * j + 1])), mv = fmax(mv, fabs(ov[3 * j + 2]));
             double v[NSTAT] = {mu, mv, nrm[0], loss, exact_test_loss(&e, &s)};
+            /* Rounded to 1e-9: the engines' values agree only to rounding, and |w_1| of a
+             * spherical row is 1 in both, so unrounded ties would be split by rounding noise. */
             for (int q = 0; q < NSTAT; q++)
-                st[((size_t)k * NSTAT + (size_t)q) * REPS + (size_t)rep] = v[q];
+                st[((size_t)k * NSTAT + (size_t)q) * REPS + (size_t)rep] = round(v[q] * 1e9) / 1e9;
         }
         free(ov), free(nrm);
         engine_free(&e);
