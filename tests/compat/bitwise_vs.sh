@@ -73,6 +73,10 @@ git -C "$ROOT" worktree add --detach --quiet "$WT" "$BASE_REV"
 make -C "$WT" --no-print-directory -j"$JOBS" BUILD="$TMP/build" "$TMP/build/mcmsim" >"$TMP/build-base.log" 2>&1 ||
     { tail -n 30 "$TMP/build-base.log"; echo "base build failed"; exit 1; }
 BASE_BIN=$TMP/build/mcmsim
+# Both binaries read the base's ready inputs: the new tree's inputs may use keys (new features)
+# that the base does not know; the claim is that what the base could run gives the same bits.
+cp -r "$WT/input" "$TMP/input"
+IN=$TMP/input
 git -C "$ROOT" worktree remove --force "$WT"
 if [ "$SELF" = 1 ]; then
     NEW_BIN=$BASE_BIN
