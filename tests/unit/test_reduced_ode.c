@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { ND = 5, REPS = 8, NT = 12 };
 static const int dims[ND] = {256, 512, 1024, 4096, 16384};
@@ -50,13 +51,7 @@ static cfg_t load_cfg(void)
 {
     static cfg_resolved cr;
     cfg_errors err;
-    const char *path = "/tmp/mcmsim_test_reduced_ode.ini";
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(cfg_text, f);
-    fclose(f);
-    int n = cfg_load(path, NULL, 0, &cr, &err);
-    remove(path);
+    int n = cfg_load_text("test_reduced_ode.ini", cfg_text, strlen(cfg_text), NULL, 0, &cr, &err);
     for (int i = 0; i < n && i < err.n; i++)
         print_error("%s\n", err.msg[i]);
     assert_int_equal(n, 0);
