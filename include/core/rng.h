@@ -94,6 +94,10 @@ double rng_normal1(const rng_stream *s, uint64_t step, uint32_t block);
 void rng_uniform_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
 void rng_normal_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
 
+/* The Box-Muller transform of rng_normal on n pairs of uniforms (out[2 i], out[2 i + 1] from
+ * u0[i], u1[i]): for benchmarks that feed it another generator's uniforms. */
+void rng_box_muller(const double *u0, const double *u1, size_t n, double *out);
+
 /* Instruction set of the vector batches: detected on first use; rng_isa_force picks one (for
  * tests and benchmarks; -1: back to the detected one) and returns -1 if the CPU lacks it. Every
  * choice gives bitwise the same numbers. Not thread-safe against concurrent draws. */

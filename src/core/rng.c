@@ -336,6 +336,22 @@ static inline void box_muller(const double *restrict u0, const double *restrict 
         for (int g = 0; g < RNG_LANES; g += RNG_BM_LANES)                                          \
             box_muller(u0 + g, u1 + g, out + 2 * g);                                               \
     }                                                                                              \
+    /* rng_box_muller: aligned whole groups in place, the rest through a padded group. */          \
+    ATTR static void bm_many_##SUFFIX(const double *u0, const double *u1, size_t n, double *out)   \
+    {                                                                                              \
+        alignas(64) double a[RNG_BM_LANES], b[RNG_BM_LANES], z[2 * RNG_BM_LANES];                  \
+        int al = !(((uintptr_t)u0 | (uintptr_t)u1 | (uintptr_t)out) & 63);                         \
+        size_t i = 0;                                                                              \
+        for (; al && i + RNG_BM_LANES <= n; i += RNG_BM_LANES)                                     \
+            box_muller(u0 + i, u1 + i, out + 2 * i);                                               \
+        for (; i < n; i += RNG_BM_LANES) {                                                         \
+            size_t m = n - i < RNG_BM_LANES ? n - i : RNG_BM_LANES;                                \
+            for (size_t j = 0; j < RNG_BM_LANES; j++)                                              \
+                a[j] = j < m ? u0[i + j] : 0.5, b[j] = j < m ? u1[i + j] : 0.5;                    \
+            box_muller(a, b, z);                                                                   \
+            memcpy(out + 2 * i, z, 2 * m * sizeof *z);                                             \
+        }                                                                                          \
+    }                                                                                              \
     /* Raw words in block order: transposes the lanes back to out[4 i + j]. */                     \
     ATTR static void raw_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,       \
                                         uint32_t *restrict out)                                    \
@@ -452,4 +468,12 @@ double rng_normal1(const rng_stream *s, uint64_t step, uint32_t block)
     double z0, z1;
     bm_pair(rng_u53(w[0], w[1]), rng_u53(w[2], w[3]), &z0, &z1);
     return z0;
+}
+
+void rng_box_muller(const double *u0, const double *u1, size_t n, double *out)
+{
+    int isa = rng_isa();
+    (isa == RNG_ISA_AVX512 ? bm_many_avx512
+     : isa == RNG_ISA_AVX2 ? bm_many_avx2
+                           : bm_many_sse2)(u0, u1, n, out);
 }
