@@ -312,15 +312,22 @@ static inline void box_muller(const double *restrict u0, const double *restrict 
     }
 }
 
+/* The two uniforms of each of the RNG_LANES blocks of a batch (inlined into every ISA's copy). */
+static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
+                                  double *restrict u0, double *restrict u1)
+{
+    alignas(64) rng_words w;
+    philox_lanes(s, step, block0, by_step, w);
+    words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
+}
+
 /* The batches, one copy per instruction set (the same source; see rng_isa). */
 #define RNG_BATCHES(SUFFIX, ATTR)                                                                  \
     ATTR static void uniform_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,   \
                                             int by_step, double *restrict out)                     \
     {                                                                                              \
-        alignas(64) rng_words w;                                                                   \
         alignas(64) double u0[RNG_LANES], u1[RNG_LANES];                                           \
-        philox_lanes(s, step, block0, by_step, w);                                                 \
-        words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);                                \
+        batch_uniforms(s, step, block0, by_step, u0, u1);                                          \
         for (int i = 0; i < RNG_LANES; i++) {                                                      \
             out[2 * i] = u0[i];                                                                    \
             out[2 * i + 1] = u1[i];                                                                \
@@ -329,10 +336,8 @@ static inline void box_muller(const double *restrict u0, const double *restrict 
     ATTR static void normal_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,    \
                                            int by_step, double *restrict out)                      \
     {                                                                                              \
-        alignas(64) rng_words w;                                                                   \
         alignas(64) double u0[RNG_LANES], u1[RNG_LANES];                                           \
-        philox_lanes(s, step, block0, by_step, w);                                                 \
-        words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);                                \
+        batch_uniforms(s, step, block0, by_step, u0, u1);                                          \
         for (int g = 0; g < RNG_LANES; g += RNG_BM_LANES)                                          \
             box_muller(u0 + g, u1 + g, out + 2 * g);                                               \
     }                                                                                              \
@@ -370,28 +375,23 @@ RNG_BATCHES(sse2, RNG_CLONE_SSE2)
 typedef void batch_fn(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
                       double *restrict out);
 
+/* The copy of a batch function for the current instruction set: fns[RNG_ISA_*]. */
+#define RNG_PICK(NAME)                                                                             \
+    ((const __typeof__(&NAME##_sse2)[]){NAME##_sse2, NAME##_avx2, NAME##_avx512})[rng_isa()]
+
 static batch_fn *normal_batch(void)
 {
-    int isa = rng_isa();
-    return isa == RNG_ISA_AVX512 ? normal_batch_avx512
-           : isa == RNG_ISA_AVX2 ? normal_batch_avx2
-                                 : normal_batch_sse2;
-}
-
-static void raw_batch(const rng_stream *s, uint64_t step, uint32_t block0, uint32_t *out)
-{
-    int isa = rng_isa();
-    (isa == RNG_ISA_AVX512 ? raw_batch_avx512
-     : isa == RNG_ISA_AVX2 ? raw_batch_avx2
-                           : raw_batch_sse2)(s, step, block0, out);
+    return RNG_PICK(normal_batch);
 }
 
 static batch_fn *uniform_batch(void)
 {
-    int isa = rng_isa();
-    return isa == RNG_ISA_AVX512 ? uniform_batch_avx512
-           : isa == RNG_ISA_AVX2 ? uniform_batch_avx2
-                                 : uniform_batch_sse2;
+    return RNG_PICK(uniform_batch);
+}
+
+static void raw_batch(const rng_stream *s, uint64_t step, uint32_t block0, uint32_t *out)
+{
+    RNG_PICK(raw_batch)(s, step, block0, out);
 }
 
 /* Full batches write straight to out; a partial last batch goes through a local buffer and only
