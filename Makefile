@@ -48,6 +48,8 @@ $(BUILD)/obj/core/optim.o: CFLAGS_FILE = -O3
 $(foreach f,core/reduced_step core/reduced_rng,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = -O3 -fno-math-errno))
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
 $(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
+# The floor program of bench_floor is compiled like the engine's hot kernels (and cloned per ISA).
+$(BUILD)/bench/bench_floor: CFLAGS_FILE = $(HOT)
 
 .PHONY: all bin deps demo test test-asan fuzz bench format format-check clean help
 all: $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)
@@ -101,7 +103,7 @@ $(LIB): $(OBJ)
 	ar rcs $@ $^
 
 $(BIN): src/cli/main.c $(LIB)
-	$(CC) $(CFLAGS_ALL) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
+	$(CC) $(CFLAGS_ALL) $(CFLAGS_FILE) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests $(BUILD)/cmocka.ok
 	$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -MMD -MP $< $(LIB) -o $@ $(LDFLAGS_ALL) $(PKG_LIBS) \

@@ -88,12 +88,22 @@ void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nbloc
 double rng_uniform1(const rng_stream *s, uint64_t step, uint32_t block);
 double rng_normal1(const rng_stream *s, uint64_t step, uint32_t block);
 
-/* Scalar reference versions (one Philox call and scalar libm per block), used by the tests.
- * rng_uniform is bitwise equal to rng_uniform_ref. rng_normal differs from rng_normal_ref only by
- * the rounding of the vector log/sin/cos (measured <= 8e-16 relative). rng_normal is bitwise
- * reproducible on a given machine for any n, block split or output alignment; across CPUs with
- * different vector instruction sets (AVX2 vs AVX-512) the last bit may differ. */
+/* Scalar reference versions (one Philox call and the scalar Box-Muller kernel per block), used by
+ * the tests. rng_uniform and rng_normal are bitwise equal to them, for any n, block split, output
+ * alignment and instruction set: AVX2 and AVX-512 nodes draw identical numbers. */
 void rng_uniform_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
 void rng_normal_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out);
+
+/* The Box-Muller transform of rng_normal on n pairs of uniforms (out[2 i], out[2 i + 1] from
+ * u0[i], u1[i]): for benchmarks that feed it another generator's uniforms. */
+void rng_box_muller(const double *u0, const double *u1, size_t n, double *out);
+
+/* Instruction set of the vector batches: detected on first use; rng_isa_force picks one (for
+ * tests and benchmarks; -1: back to the detected one) and returns -1 if the CPU lacks it. Every
+ * choice gives bitwise the same numbers. Not thread-safe against concurrent draws. */
+enum { RNG_ISA_SSE2 = 0, RNG_ISA_AVX2 = 1, RNG_ISA_AVX512 = 2 };
+int rng_isa(void);
+int rng_isa_force(int isa);
+const char *rng_isa_name(int isa);
 
 #endif

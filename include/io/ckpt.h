@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define CKPT_VERSION 2 /* 2: observations gained gram_min_eig */
+#define CKPT_VERSION 2 /* 2: observations gained gram_min_eig; normals from rng.c's own kernel */
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

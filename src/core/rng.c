@@ -1,25 +1,35 @@
 /* rng — Philox4x32-10 streams; see include/rng.h.
  *
- * Two paths compute the same numbers:
- *  - the scalar reference (rng_*_ref): one Philox call and scalar libm per block. It defines the
- *    semantics and is kept for the tests.
+ * Two paths compute the same numbers, bitwise:
+ *  - the scalar reference (rng_*_ref): one Philox call per block and the Box-Muller kernel below
+ *    on one pair. It defines the semantics and is kept for the tests.
  *  - the fast path: batches of RNG_LANES consecutive blocks (for rng_*_steps: one block at
  *    RNG_LANES consecutive steps; only the lanes' counters differ). Philox runs on vectors of
  *    64-bit lanes with one 32x32->64 pmuludq per multiply (intrinsics, one kernel per instruction
  *    set: GCC 12 cannot vectorise the widening multiply well on its own); Box-Muller then runs in
- *    simple loops that GCC vectorises with glibc's libmvec log/sin/cos (target_clones picks
- *    SSE2/AVX2/AVX-512).
+ *    simple loops that GCC vectorises for SSE2, AVX2 or AVX-512 (one clone each, chosen at run
+ *    time; rng_isa_force picks one for the tests and benchmarks).
  *
- * Accuracy: uniforms are bitwise equal to the reference (integer and exactly rounded operations
- * only; -ffp-contract=off keeps it so). Normals differ from the reference only through libmvec's
- * log/sin/cos: measured max |fast - ref| / |ref| = 7.8e-16 (error vs a long double evaluation:
- * fast 5.7e-16, ref 3.5e-16); tests/unit/test_rng.c checks < 1e-13 relative, < 1e-12 absolute.
+ * Box-Muller kernel (bm_log, bm_sincos_2pi): our own polynomial log and sin/cos written with the
+ * basic IEEE operations only (+, -, *, /, sqrt, exact bit manipulation; -ffp-contract=off, no
+ * reassociation), so every lane gives the same bits whatever the vector width: AVX2 and AVX-512
+ * nodes, the scalar reference and a future ISA draw identical normals. glibc's libmvec, used
+ * before, rounds the last bit differently between its AVX2 and AVX-512 variants (~0.5 % of
+ * normals) and was ~3x the cost of the arithmetic here.
+ *  - log u, u in (0, 1): u = 2^e m with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f),
+ *    log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)) with R the degree-7 minimax polynomial of
+ *    (log(1+f) - 2s) / s - ... in s^2 (the coefficients of Sun's fdlibm e_log.c, |error of R| <
+ *    2^-58.45 on |s| < 0.1716); then + e ln2 in two parts. Error < 1 ulp of the result.
+ *  - sin/cos of 2 pi u: the argument is reduced exactly in u (q = 4u, j = nearest integer,
+ *    f = q - j in [-1/2, 1/2], both exact), x = (pi/2) f in [-pi/4, pi/4], and the degree-13 odd
+ *    and degree-14 even minimax polynomials of sin and cos on that interval (fdlibm k_sin.c /
+ *    k_cos.c coefficients), rotated by the quadrant j. No large-argument reduction is needed.
+ * Measured (tests/unit/test_rng.c) against long double libm: < 2 ulp-level, max relative error
+ * of the normals 4e-16 over 10^6 pairs.
  *
- * Determinism: every block is computed by the same batch code whatever n, block0 or the output
- * alignment; the libmvec calls always see full, aligned, local arrays, so no lane is ever computed
- * by a scalar prologue or epilogue. Results are therefore bitwise reproducible on a given machine.
- * On CPUs with a different vector instruction set (AVX2 vs AVX-512 nodes) libmvec may round the
- * last bit differently. */
+ * Accuracy of the uniforms: bitwise equal to the reference (integer and exactly rounded
+ * operations only). Determinism: every block is computed by the same code whatever n, block0,
+ * the output alignment or the instruction set, so results are bitwise reproducible everywhere. */
 #include "core/rng.h"
 
 #include <Random123/philox.h>
@@ -33,27 +43,10 @@
  * RNG_BM_LANES pairs. */
 enum { RNG_LANES = 32, RNG_BM_LANES = 8 };
 
-/* Vector clones of libm functions. glibc's <math.h> announces libmvec's variants only under
- * __FAST_MATH__, and -ffast-math would also change the arithmetic around them. Instead these
- * aliases of the plain symbols carry the OpenMP simd declaration: calls in vectorised loops go to
- * _ZGV{b,d,e}N{2,4,8}v_{log,sin,cos} in libmvec (linked through libm's AS_NEEDED entry), while the
- * scalar reference keeps calling the ordinary libm functions. */
-#pragma omp declare simd notinbranch
-double rng_vlog(double x) __asm__("log");
-#pragma omp declare simd notinbranch
-double rng_vsin(double x) __asm__("sin");
-#pragma omp declare simd notinbranch
-double rng_vcos(double x) __asm__("cos");
-
-/* Instruction sets of the Box-Muller clones. libmvec's AVX-512 and AVX2 variants differ in the
- * last bit for ~0.5% of the normals. -DRNG_PORTABLE_MATH uses the AVX2 variant on AVX-512
- * machines too: then every AVX2 machine gives bitwise the same numbers (about 1.45x slower on
- * AVX-512 machines, still < 3 ns per normal). */
-#ifdef RNG_PORTABLE_MATH
-#define RNG_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RNG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+/* The Box-Muller batch is compiled once per instruction set; all give identical numbers. */
+#define RNG_CLONE_AVX512 __attribute__((target("avx512f")))
+#define RNG_CLONE_AVX2 __attribute__((target("avx2")))
+#define RNG_CLONE_SSE2 /* the x86-64 baseline */
 
 rng_stream rng_stream_make(uint32_t seed, uint64_t task, rng_purpose purpose)
 {
@@ -61,6 +54,77 @@ rng_stream rng_stream_make(uint32_t seed, uint64_t task, rng_purpose purpose)
      * only the low 8 bits of counter word 3: streams of 32-bit tasks are unchanged. */
     rng_stream s = {{seed, (uint32_t)task}, (uint32_t)purpose | (uint32_t)(task >> 32) << 8};
     return s;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The Box-Muller kernel (see the top of the file). */
+
+/* Bits of a double and back (GCC turns these into register moves, also inside vector loops). */
+static inline uint64_t bm_bits(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+static inline double bm_double(uint64_t b)
+{
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* log u for u in (0, 1) (normal, positive: rng_u53 never gives 0 or a subnormal). */
+static inline double bm_log(double u)
+{
+    const double lg1 = 6.666666666666735130e-01, lg2 = 3.999999999940941908e-01,
+                 lg3 = 2.857142874366239149e-01, lg4 = 2.222219843214978396e-01,
+                 lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01,
+                 lg7 = 1.479819860511658591e-01, ln2_hi = 6.93147180369123816490e-01,
+                 ln2_lo = 1.90821492927058770002e-10;
+    /* u = 2^k m with m in [sqrt(1/2), sqrt(2)): offsetting the bits by those of sqrt(1/2) moves
+     * the binade boundary there (t's exponent field is k + 1023, its low bits m's mantissa). */
+    const uint64_t off = 0x3fe6a09e667f3bcdu; /* sqrt(1/2) */
+    uint64_t t = bm_bits(u) - off + 0x3ff0000000000000u;
+    double m = bm_double((t & 0x000fffffffffffffu) + off);
+    double e = bm_double(0x4330000000000000u | (t >> 52)) - 0x1p52 - 1023.0; /* k, exact */
+    double f = m - 1.0, hfsq = 0.5 * f * f, s = f / (2.0 + f), z = s * s, w = z * z;
+    double t1 = w * (lg2 + w * (lg4 + w * lg6)), t2 = z * (lg1 + w * (lg3 + w * (lg5 + w * lg7)));
+    double r = t2 + t1;
+    return e * ln2_hi - ((hfsq - (s * (hfsq + r) + e * ln2_lo)) - f);
+}
+
+/* sin and cos of 2 pi u for u in [0, 1). */
+static inline void bm_sincos_2pi(double u, double *sn, double *cs)
+{
+    const double s1 = -1.66666666666666324348e-01, s2 = 8.33333333332248946124e-03,
+                 s3 = -1.98412698298579493134e-04, s4 = 2.75573137070700676789e-06,
+                 s5 = -2.50507602534068634195e-08, s6 = 1.58969099521155010221e-10,
+                 c1 = 4.16666666666666019037e-02, c2 = -1.38888888888741095749e-03,
+                 c3 = 2.48015872894767294178e-05, c4 = -2.75573143513906633035e-07,
+                 c5 = 2.08757232129817482790e-09, c6 = -1.13596475577881948265e-11,
+                 pio2_hi = 1.57079632679489655800e+00, pio2_lo = 6.12323399573676603587e-17;
+    double q = 4.0 * u, t = q + 0x1.8p52, j = t - 0x1.8p52; /* round to nearest, exact */
+    uint64_t quad = bm_bits(t) & 3u;
+    double f = q - j, x = f * pio2_hi + f * pio2_lo, z = x * x;
+    double ps = x + z * x * (s1 + z * (s2 + z * (s3 + z * (s4 + z * (s5 + z * s6)))));
+    double hz = 0.5 * z, w = 1.0 - hz; /* 1 - z/2 + z^2 C(z), the rounding of 1 - hz recovered */
+    double pc =
+        w + (((1.0 - w) - hz) + z * z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * c6))))));
+    /* Rotate by quad quarter turns: (sin, cos) -> (cos, -sin) -> (-sin, -cos) -> (-cos, sin). */
+    double a = (quad & 1u) ? pc : ps, c = (quad & 1u) ? ps : pc;
+    uint64_t sa = ((quad >> 1) & 1u) << 63, sc = (((quad + 1u) >> 1) & 1u) << 63;
+    *sn = bm_double(bm_bits(a) ^ sa);
+    *cs = bm_double(bm_bits(c) ^ sc);
+}
+
+/* One pair (u0, u1) -> (r cos th, r sin th), r = sqrt(-2 log u0), th = 2 pi u1. */
+static inline void bm_pair(double u0, double u1, double *z0, double *z1)
+{
+    double r = sqrt(-2.0 * bm_log(u0)), sn, cs;
+    bm_sincos_2pi(u1, &sn, &cs);
+    *z0 = r * cs;
+    *z1 = r * sn;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -90,10 +154,10 @@ void rng_normal_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t 
     uint32_t w[4];
     for (size_t i = 0; i < n; i += 2) {
         rng_raw4(s, step, block0 + (uint32_t)(i / 2), w);
-        double r = sqrt(-2.0 * log(rng_u53(w[0], w[1])));
-        double th = 2.0 * M_PI * rng_u53(w[2], w[3]);
-        out[i] = r * cos(th);
-        if (i + 1 < n) out[i + 1] = r * sin(th);
+        double z0, z1;
+        bm_pair(rng_u53(w[0], w[1]), rng_u53(w[2], w[3]), &z0, &z1);
+        out[i] = z0;
+        if (i + 1 < n) out[i + 1] = z1;
     }
 }
 
@@ -155,17 +219,51 @@ RNG_PHILOX_KERNEL(philox_sse2, "sse2", rng_u64x2, __m128i, _mm_mul_epu32)
 RNG_PHILOX_KERNEL(philox_avx2, "avx2", rng_u64x4, __m256i, _mm256_mul_epu32)
 RNG_PHILOX_KERNEL(philox_avx512, "avx512f", rng_u64x8, __m512i, _mm512_mul_epu32)
 
-/* All kernels give identical integers; the choice only affects speed. The check is a load and a
- * test of libgcc's CPU model, cheap next to a batch. */
+/* The instruction set of the batches: detected on first use, or forced by rng_isa_force. Every
+ * choice gives identical numbers (integers in Philox, basic IEEE operations in Box-Muller); it
+ * only affects speed. */
+static int rng_isa_ = -1;
+
+static int rng_isa_detect(void)
+{
+    if (__builtin_cpu_supports("avx512f")) return RNG_ISA_AVX512;
+    if (__builtin_cpu_supports("avx2")) return RNG_ISA_AVX2;
+    return RNG_ISA_SSE2;
+}
+
+int rng_isa(void)
+{
+    if (rng_isa_ < 0) rng_isa_ = rng_isa_detect();
+    return rng_isa_;
+}
+
+int rng_isa_force(int isa)
+{
+    if (isa < 0) isa = rng_isa_detect();
+    if (isa > rng_isa_detect()) return -1; /* the CPU cannot run it */
+    rng_isa_ = isa;
+    return 0;
+}
+
+const char *rng_isa_name(int isa)
+{
+    static const char *const names[] = {"sse2", "avx2", "avx512f"};
+    return isa >= 0 && isa <= RNG_ISA_AVX512 ? names[isa] : "?";
+}
+
 static void philox_lanes(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
                          rng_words w)
 {
-    if (__builtin_cpu_supports("avx512f"))
+    switch (rng_isa()) {
+    case RNG_ISA_AVX512:
         philox_avx512(s, step, block0, by_step, w);
-    else if (__builtin_cpu_supports("avx2"))
+        break;
+    case RNG_ISA_AVX2:
         philox_avx2(s, step, block0, by_step, w);
-    else
+        break;
+    default:
         philox_sse2(s, step, block0, by_step, w);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -199,80 +297,102 @@ static inline void words_to_uniforms(const rng_words w, double *restrict u0, dou
     }
 }
 
-RNG_CLONES static void uniform_batch(const rng_stream *s, uint64_t step, uint32_t block0,
-                                     int by_step, double *restrict out)
-{
-    alignas(64) rng_words w;
-    alignas(64) double u0[RNG_LANES], u1[RNG_LANES];
-    philox_lanes(s, step, block0, by_step, w);
-    words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
-    for (int i = 0; i < RNG_LANES; i++) {
-        out[2 * i] = u0[i];
-        out[2 * i + 1] = u1[i];
-    }
-}
-
-/* Box-Muller as in rng_normal_ref on RNG_BM_LANES pairs: r = sqrt(-2 log u0), th = 2 pi u1,
- * (r cos th, r sin th). sin and cos sit in separate loops: in one loop GCC fuses them into sincos,
- * which it cannot vectorise. RNG_BM_LANES is a multiple of every vector length, so each lane goes
- * through the same libmvec variant wherever the lane sits. */
+/* Box-Muller on RNG_BM_LANES pairs (a loop GCC vectorises; sqrt is exactly rounded in every
+ * ISA, so lanes are bitwise the scalar bm_pair). */
 static inline void box_muller(const double *restrict u0, const double *restrict u1,
                               double *restrict out)
 {
-    alignas(64) double r[RNG_BM_LANES], th[RNG_BM_LANES], c[RNG_BM_LANES], sn[RNG_BM_LANES];
-#pragma omp simd aligned(u0, u1, r, th : 64)
-    for (int i = 0; i < RNG_BM_LANES; i++) {
-        r[i] = sqrt(-2.0 * rng_vlog(u0[i]));
-        th[i] = 2.0 * M_PI * u1[i];
-    }
-#pragma omp simd aligned(th, c : 64)
+    alignas(64) double a[RNG_BM_LANES], c[RNG_BM_LANES];
+#pragma omp simd aligned(u0, u1, a, c : 64)
     for (int i = 0; i < RNG_BM_LANES; i++)
-        c[i] = rng_vcos(th[i]);
-#pragma omp simd aligned(th, sn : 64)
-    for (int i = 0; i < RNG_BM_LANES; i++)
-        sn[i] = rng_vsin(th[i]);
+        bm_pair(u0[i], u1[i], &c[i], &a[i]);
     for (int i = 0; i < RNG_BM_LANES; i++) {
-        out[2 * i] = r[i] * c[i];
-        out[2 * i + 1] = r[i] * sn[i];
+        out[2 * i] = c[i];
+        out[2 * i + 1] = a[i];
     }
 }
 
-RNG_CLONES static void normal_batch(const rng_stream *s, uint64_t step, uint32_t block0,
-                                    int by_step, double *restrict out)
+/* The two uniforms of each of the RNG_LANES blocks of a batch (inlined into every ISA's copy). */
+static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
+                                  double *restrict u0, double *restrict u1)
 {
     alignas(64) rng_words w;
-    alignas(64) double u0[RNG_LANES], u1[RNG_LANES];
     philox_lanes(s, step, block0, by_step, w);
     words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
-    for (int g = 0; g < RNG_LANES; g += RNG_BM_LANES)
-        box_muller(u0 + g, u1 + g, out + 2 * g);
 }
 
-/* One pair through the same Box-Muller code (lane 0; the other lanes are idle). */
-RNG_CLONES static double normal_one(double u0, double u1)
-{
-    alignas(64) double a[RNG_BM_LANES], b[RNG_BM_LANES], z[2 * RNG_BM_LANES];
-    for (int i = 0; i < RNG_BM_LANES; i++)
-        a[i] = b[i] = 0.5;
-    a[0] = u0;
-    b[0] = u1;
-    box_muller(a, b, z);
-    return z[0];
-}
+/* The batches, one copy per instruction set (the same source; see rng_isa). */
+#define RNG_BATCHES(SUFFIX, ATTR)                                                                  \
+    ATTR static void uniform_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,   \
+                                            int by_step, double *restrict out)                     \
+    {                                                                                              \
+        alignas(64) double u0[RNG_LANES], u1[RNG_LANES];                                           \
+        batch_uniforms(s, step, block0, by_step, u0, u1);                                          \
+        for (int i = 0; i < RNG_LANES; i++) {                                                      \
+            out[2 * i] = u0[i];                                                                    \
+            out[2 * i + 1] = u1[i];                                                                \
+        }                                                                                          \
+    }                                                                                              \
+    ATTR static void normal_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,    \
+                                           int by_step, double *restrict out)                      \
+    {                                                                                              \
+        alignas(64) double u0[RNG_LANES], u1[RNG_LANES];                                           \
+        batch_uniforms(s, step, block0, by_step, u0, u1);                                          \
+        for (int g = 0; g < RNG_LANES; g += RNG_BM_LANES)                                          \
+            box_muller(u0 + g, u1 + g, out + 2 * g);                                               \
+    }                                                                                              \
+    /* rng_box_muller: aligned whole groups in place, the rest through a padded group. */          \
+    ATTR static void bm_many_##SUFFIX(const double *u0, const double *u1, size_t n, double *out)   \
+    {                                                                                              \
+        alignas(64) double a[RNG_BM_LANES], b[RNG_BM_LANES], z[2 * RNG_BM_LANES];                  \
+        int al = !(((uintptr_t)u0 | (uintptr_t)u1 | (uintptr_t)out) & 63);                         \
+        size_t i = 0;                                                                              \
+        for (; al && i + RNG_BM_LANES <= n; i += RNG_BM_LANES)                                     \
+            box_muller(u0 + i, u1 + i, out + 2 * i);                                               \
+        for (; i < n; i += RNG_BM_LANES) {                                                         \
+            size_t m = n - i < RNG_BM_LANES ? n - i : RNG_BM_LANES;                                \
+            for (size_t j = 0; j < RNG_BM_LANES; j++)                                              \
+                a[j] = j < m ? u0[i + j] : 0.5, b[j] = j < m ? u1[i + j] : 0.5;                    \
+            box_muller(a, b, z);                                                                   \
+            memcpy(out + 2 * i, z, 2 * m * sizeof *z);                                             \
+        }                                                                                          \
+    }                                                                                              \
+    /* Raw words in block order: transposes the lanes back to out[4 i + j]. */                     \
+    ATTR static void raw_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,       \
+                                        uint32_t *restrict out)                                    \
+    {                                                                                              \
+        alignas(64) rng_words w;                                                                   \
+        philox_lanes(s, step, block0, 0, w);                                                       \
+        for (int i = 0; i < RNG_LANES; i++)                                                        \
+            for (int j = 0; j < 4; j++)                                                            \
+                out[4 * i + j] = (uint32_t)w[j][i];                                                \
+    }
 
-/* Raw words in block order: transposes the lanes back to out[4 i + j]. */
-RNG_CLONES static void raw_batch(const rng_stream *s, uint64_t step, uint32_t block0,
-                                 uint32_t *restrict out)
-{
-    alignas(64) rng_words w;
-    philox_lanes(s, step, block0, 0, w);
-    for (int i = 0; i < RNG_LANES; i++)
-        for (int j = 0; j < 4; j++)
-            out[4 * i + j] = (uint32_t)w[j][i];
-}
+RNG_BATCHES(avx512, RNG_CLONE_AVX512)
+RNG_BATCHES(avx2, RNG_CLONE_AVX2)
+RNG_BATCHES(sse2, RNG_CLONE_SSE2)
 
 typedef void batch_fn(const rng_stream *s, uint64_t step, uint32_t block0, int by_step,
                       double *restrict out);
+
+/* The copy of a batch function for the current instruction set: fns[RNG_ISA_*]. */
+#define RNG_PICK(NAME)                                                                             \
+    ((const __typeof__(&NAME##_sse2)[]){NAME##_sse2, NAME##_avx2, NAME##_avx512})[rng_isa()]
+
+static batch_fn *normal_batch(void)
+{
+    return RNG_PICK(normal_batch);
+}
+
+static batch_fn *uniform_batch(void)
+{
+    return RNG_PICK(uniform_batch);
+}
+
+static void raw_batch(const rng_stream *s, uint64_t step, uint32_t block0, uint32_t *out)
+{
+    RNG_PICK(raw_batch)(s, step, block0, out);
+}
 
 /* Full batches write straight to out; a partial last batch goes through a local buffer and only
  * its first values are copied, so a short request returns a prefix of a long one. by_step: the
@@ -301,24 +421,24 @@ static void run_batches(batch_fn *f, const rng_stream *s, uint64_t step, uint32_
 
 void rng_uniform(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out)
 {
-    run_batches(uniform_batch, s, step, block0, 0, n, out);
+    run_batches(uniform_batch(), s, step, block0, 0, n, out);
 }
 
 void rng_normal(const rng_stream *s, uint64_t step, uint32_t block0, size_t n, double *out)
 {
-    run_batches(normal_batch, s, step, block0, 0, n, out);
+    run_batches(normal_batch(), s, step, block0, 0, n, out);
 }
 
 void rng_uniform_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
                        double *out)
 {
-    run_batches(uniform_batch, s, step0, block, 1, 2 * nsteps, out);
+    run_batches(uniform_batch(), s, step0, block, 1, 2 * nsteps, out);
 }
 
 void rng_normal_steps(const rng_stream *s, uint64_t step0, uint32_t block, size_t nsteps,
                       double *out)
 {
-    run_batches(normal_batch, s, step0, block, 1, 2 * nsteps, out);
+    run_batches(normal_batch(), s, step0, block, 1, 2 * nsteps, out);
 }
 
 void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nblocks, uint32_t *out)
@@ -345,5 +465,15 @@ double rng_normal1(const rng_stream *s, uint64_t step, uint32_t block)
 {
     uint32_t w[4];
     rng_raw4(s, step, block, w);
-    return normal_one(rng_u53(w[0], w[1]), rng_u53(w[2], w[3]));
+    double z0, z1;
+    bm_pair(rng_u53(w[0], w[1]), rng_u53(w[2], w[3]), &z0, &z1);
+    return z0;
+}
+
+void rng_box_muller(const double *u0, const double *u1, size_t n, double *out)
+{
+    int isa = rng_isa();
+    (isa == RNG_ISA_AVX512 ? bm_many_avx512
+     : isa == RNG_ISA_AVX2 ? bm_many_avx2
+                           : bm_many_sse2)(u0, u1, n, out);
 }

@@ -1,0 +1,253 @@
+/* bench_floor: mcmsim's random numbers and training step against a floor program measured in the
+ * same run (issue 15).
+ *  - Generator floor: xoshiro256+ (Blackman & Vigna; 8 independent lanes in a loop GCC
+ *    vectorises, not counter-addressed) giving 52-bit uniforms, then the same Box-Muller
+ *    transform as mcmsim (rng_box_muller). mcmsim: rng_normal (Philox4x32-10 keyed by seed, task,
+ *    purpose and counter), per instruction-set path.
+ *  - Step floor: online DSM step of K tanh neurons at one diffusion time, drawing the same 2d
+ *    normals (z and xi) with the floor generator, x0 = z + a u, x_t = alpha x0 + sigma xi, and the
+ *    minimal update in plain vectorised passes over d (x0 and x_t; the K dots; the residual;
+ *    its K dots; the gradient step with the sphere's sum; the rescale). mcmsim: engine_step of the
+ * neuron family, spherical SGD, with the same d and K (it also draws the latents and times and
+ * keeps the training loss). One core, best of 3 runs; figures are printed, never asserted. */
+#include "base/cfg.h"
+#include "bench_blas.h"
+#include "core/rng.h"
+#include "engine/engine.h"
+#include "spec/spec.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { XL = 8 }; /* xoshiro lanes */
+
+/* The floor runs on the widest vector unit of the CPU, as mcmsim's kernels do. */
+#define FLOOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+typedef struct {
+    uint64_t s[4][XL];
+} xo_t;
+
+static void xo_seed(xo_t *x, uint64_t seed)
+{
+    for (int j = 0; j < XL; j++)
+        for (int i = 0; i < 4; i++) { /* splitmix64 of the seed: any non-zero state works */
+            uint64_t z = (seed += 0x9e3779b97f4a7c15u);
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+            x->s[i][j] = z ^ (z >> 31);
+        }
+}
+
+/* n uniforms (n a multiple of XL) in (0, 1) from xoshiro256+: (x >> 11 + 1/2) 2^-53. The
+ * state lives in locals for the loop, so the lanes vectorise. */
+FLOOR_CLONES static void xo_uniform(xo_t *x, size_t n, double *restrict u)
+{
+    uint64_t s0[XL], s1[XL], s2[XL], s3[XL];
+    memcpy(s0, x->s[0], sizeof s0), memcpy(s1, x->s[1], sizeof s1);
+    memcpy(s2, x->s[2], sizeof s2), memcpy(s3, x->s[3], sizeof s3);
+    for (size_t k = 0; k < n; k += XL)
+#pragma GCC ivdep
+        for (int j = 0; j < XL; j++) {
+            uint64_t r = s0[j] + s3[j], t = s1[j] << 17;
+            s2[j] ^= s0[j], s3[j] ^= s1[j], s1[j] ^= s2[j], s0[j] ^= s3[j], s2[j] ^= t;
+            s3[j] = (s3[j] << 45) | (s3[j] >> 19);
+            uint64_t b = 0x4330000000000000u | (r >> 12); /* exact 52-bit integer -> double */
+            double v;
+            memcpy(&v, &b, sizeof v);
+            u[k + (size_t)j] = ((v - 0x1p52) + 0.5) * 0x1p-52;
+        }
+    memcpy(x->s[0], s0, sizeof s0), memcpy(x->s[1], s1, sizeof s1);
+    memcpy(x->s[2], s2, sizeof s2), memcpy(x->s[3], s3, sizeof s3);
+}
+
+/* 2n normals from the floor generator (u is scratch of 2n). */
+static void xo_normal(xo_t *x, size_t n, double *u, double *out)
+{
+    xo_uniform(x, 2 * n, u);
+    rng_box_muller(u, u + n, n, out);
+}
+
+static double bench_normals_floor(size_t n)
+{
+    xo_t x;
+    xo_seed(&x, 1);
+    double *u = aligned_alloc(64, 2 * n * sizeof *u), *z = aligned_alloc(64, 2 * n * sizeof *z);
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        long it = 0;
+        double t0 = now(), t;
+        do
+            xo_normal(&x, n, u, z), it++;
+        while ((t = now() - t0) < 0.3);
+        best = fmin(best, t / ((double)it * 2.0 * (double)n));
+    }
+    free(u), free(z);
+    return best * 1e9;
+}
+
+static double bench_normals_mcmsim(size_t n)
+{
+    rng_stream s = rng_stream_make(1, 2, RNG_BULK);
+    double *z = aligned_alloc(64, n * sizeof *z), best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        long it = 0;
+        double t0 = now(), t;
+        do
+            rng_normal(&s, (uint64_t)it, 0, n, z), it++;
+        while ((t = now() - t0) < 0.3);
+        best = fmin(best, t / ((double)it * (double)n));
+    }
+    free(z);
+    return best * 1e9;
+}
+
+/* The floor step: K rows w[k][d] on the sphere, skip alpha, amplitude 1. */
+typedef struct {
+    int d, K;
+    double *w, *z, *xi, *u, *x0, *xt, *r, *scr, eta, alpha, sigma;
+    xo_t gen;
+} floor_t;
+
+static inline double dot(const double *restrict a, const double *restrict b, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* Loops over i innermost, each a plain vectorisable loop (reductions need the hot flags'
+ * -fassociative-math, as mcmsim's kernels use). */
+FLOOR_CLONES static void floor_step(floor_t *f)
+{
+    int d = f->d, K = f->K;
+    double h[64], hp[64], rd[64];
+    double *restrict x0 = f->x0, *restrict xt = f->xt, *restrict r = f->r;
+    const double *restrict z = f->z, *restrict xi = f->xi, *restrict u = f->u;
+    xo_normal(&f->gen, (size_t)d, f->scr, f->z);   /* z and xi: 2d normals */
+    double a = z[0], al = f->alpha, sg = f->sigma; /* a latent-like coefficient */
+    for (int i = 0; i < d; i++) {                  /* x0 and x_t */
+        x0[i] = z[i] + a * u[i];
+        xt[i] = al * x0[i] + sg * xi[i];
+    }
+    for (int k = 0; k < K; k++) { /* pre-activations */
+        h[k] = tanh(dot(&f->w[(size_t)k * (size_t)d], xt, d));
+        hp[k] = 1 - h[k] * h[k];
+    }
+    for (int i = 0; i < d; i++) /* residual x0 - D(x_t) */
+        r[i] = x0[i] - al * xt[i];
+    for (int k = 0; k < K; k++) {
+        const double *restrict wk = &f->w[(size_t)k * (size_t)d];
+        for (int i = 0; i < d; i++)
+            r[i] -= h[k] * wk[i];
+    }
+    for (int k = 0; k < K; k++) /* gradient step, then back to the sphere */
+        rd[k] = dot(&f->w[(size_t)k * (size_t)d], r, d);
+    for (int k = 0; k < K; k++) {
+        double *restrict wk = &f->w[(size_t)k * (size_t)d], c1 = f->eta * h[k],
+                         c2 = f->eta * hp[k] * rd[k], g2 = 0;
+        for (int i = 0; i < d; i++) {
+            wk[i] += c1 * r[i] + c2 * xt[i];
+            g2 += wk[i] * wk[i];
+        }
+        double sc = 1 / sqrt(g2);
+        for (int i = 0; i < d; i++)
+            wk[i] *= sc;
+    }
+}
+
+static double bench_step_floor(int d, int K)
+{
+    floor_t f = {.d = d, .K = K, .eta = 0.5 / d, .alpha = 0.9, .sigma = 0.44};
+    size_t D = (size_t)d;
+    f.w = calloc((size_t)K * D, sizeof(double));
+    f.z = aligned_alloc(64, 2 * D * sizeof(double) + 64);
+    f.xi = f.z + D;
+    f.scr = aligned_alloc(64, 2 * D * sizeof(double) + 64);
+    f.u = calloc(D, sizeof(double)), f.x0 = calloc(D, sizeof(double));
+    f.xt = calloc(D, sizeof(double)), f.r = calloc(D, sizeof(double));
+    f.u[0] = 1;
+    for (size_t i = 0; i < (size_t)K * D; i++)
+        f.w[i] = 1 / sqrt((double)d);
+    xo_seed(&f.gen, 3);
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        long it = 0;
+        double t0 = now(), t;
+        do
+            floor_step(&f), it++;
+        while ((t = now() - t0) < 0.3);
+        best = fmin(best, t / (double)it);
+    }
+    free(f.w), free(f.z), free(f.scr), free(f.u), free(f.x0), free(f.xt), free(f.r);
+    return best * 1e6;
+}
+
+static double bench_step_mcmsim(int d, int K)
+{
+    char path[] = "/tmp/bench_floorXXXXXX";
+    FILE *fp = fdopen(mkstemp(path), "w");
+    fprintf(fp, "[mcm]\nd = %d\n[model]\nfamily = neuron\nK = %d\n[optim]\nkind = spherical\n", d,
+            K);
+    fclose(fp);
+    static cfg_resolved cr;
+    cfg_errors err;
+    if (cfg_load(path, NULL, 0, &cr, &err)) {
+        fprintf(stderr, "bench_floor: %s\n", err.msg[0]);
+        exit(1);
+    }
+    remove(path);
+    spec_train s;
+    spec_train_build(&s, &cr.v, d, 1);
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        engine e;
+        engine_init(&e, &s, 1, NULL);
+        long it = 0;
+        double t0 = now(), t;
+        do
+            engine_step(&e), it++;
+        while ((t = now() - t0) < 0.3);
+        best = fmin(best, t / (double)it);
+        engine_free(&e);
+    }
+    return best * 1e6;
+}
+
+int main(void)
+{
+    bench_blas_banner("bench_floor");
+    printf("bench_floor: one core, best of 3 runs of ~0.3 s\n");
+    double fl = bench_normals_floor(1000);
+    printf("normals, ns each (n = 1000 per request): floor (xoshiro256+ + the same Box-Muller) "
+           "%.3f\n",
+           fl);
+    for (int isa = RNG_ISA_SSE2; isa <= RNG_ISA_AVX512; isa++) {
+        if (rng_isa_force(isa) != 0) continue;
+        double m = bench_normals_mcmsim(1000);
+        printf("  mcmsim rng_normal, %-7s path: %.3f ns  (%.2fx the floor)\n", rng_isa_name(isa), m,
+               m / fl);
+    }
+    rng_isa_force(-1);
+    printf("training step (neuron, spherical online SGD), us/step; mcmsim on the %s path:\n",
+           rng_isa_name(rng_isa()));
+    printf("%7s %3s %12s %12s %8s\n", "d", "K", "floor", "mcmsim", "ratio");
+    const int ds[] = {100, 1000, 1000, 1000}, ks[] = {2, 1, 2, 8};
+    for (int i = 0; i < 4; i++) {
+        double a = bench_step_floor(ds[i], ks[i]), b = bench_step_mcmsim(ds[i], ks[i]);
+        printf("%7d %3d %12.3f %12.3f %7.2fx\n", ds[i], ks[i], a, b, b / a);
+    }
+    return 0;
+}
