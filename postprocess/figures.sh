@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make figures: runs every input/figures/*.ini and renders the gallery with postprocess/mcmplot.
-#   postprocess/figures.sh [--test] BIN OUTDIR
+#   postprocess/figures.sh [--test | --plots-only] BIN OUTDIR
 # Each figure configuration names its command ('# command: run|covar|gaussian'), the figures it
 # feeds ('# figure: NAME SUBCOMMAND ARGS', where @STEM is OUTDIR/data/STEM.h5) and a reduced
 # override for the test suite ('# test: --set ...', applied with --test). Images go to
-# OUTDIR/NAME.png and OUTDIR/NAME.pdf. NP ranks (default 2).
+# OUTDIR/NAME.png and OUTDIR/NAME.pdf. NP ranks (default 2). --plots-only re-renders from the
+# data files already in OUTDIR/data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TEST=0
+TEST=0 RUN=1
 if [ "${1:-}" = "--test" ]; then TEST=1; shift; fi
+if [ "${1:-}" = "--plots-only" ]; then RUN=0; shift; fi
 BIN=${1:?usage: figures.sh [--test] BIN OUTDIR}
 OUT=${2:?usage: figures.sh [--test] BIN OUTDIR}
 NP=${NP:-2}
@@ -16,6 +18,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 export OMPI_MCA_btl=${OMPI_MCA_btl:-self,vader}
 mkdir -p "$OUT/data"
 for ini in input/figures/*.ini; do
+    [ "$RUN" = 1 ] || break
     stem=$(basename "$ini" .ini)
     cmd=$(sed -n 's/^# command: //p' "$ini")
     over=()

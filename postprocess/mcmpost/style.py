@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 RC = {
     "figure.dpi": 100,
-    "savefig.dpi": 110,
+    "savefig.dpi": 90,
     "font.size": 10,
     "axes.titlesize": 10,
     "axes.labelsize": 10,

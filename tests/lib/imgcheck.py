@@ -3,7 +3,7 @@
 
 Decodes the image with matplotlib and requires, inside the central 80 % of the image where
 the axes are, (1) at least 2000 pixels that are not the background (the most common colour),
-(2) at least 40 distinct colours and (3) at least 400 coloured pixels (channels differing by
+(2) at least 40 distinct colours and (3) at least 300 coloured pixels (channels differing by
 more than 0.15: data lines, bands and markers; frames, grids and text are grey). Empty axes
 (frames, grid and tick labels only) fail (3); a blank or truncated file fails to decode. Also checks that the PDF next to each PNG starts with %PDF.
 """
@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 
-MIN_INK, MIN_COLOURS, MIN_CHROMA = 2000, 40, 400
+MIN_INK, MIN_COLOURS, MIN_CHROMA = 2000, 40, 300
 
 
 def check(path):
