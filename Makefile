@@ -51,7 +51,7 @@ $(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fo
 # The floor program of bench_floor is compiled like the engine's hot kernels (and cloned per ISA).
 $(BUILD)/bench/bench_floor: CFLAGS_FILE = $(HOT)
 
-.PHONY: all bin deps demo test test-asan fuzz bench format format-check clean help
+.PHONY: all bin deps demo figures test test-asan fuzz bench format format-check clean help
 all: $(BIN) $(UNIT_BIN) $(MPI_TEST_BIN) $(BENCH_BIN)
 bin: $(BIN)
 
@@ -60,6 +60,7 @@ help:
 	@echo "make bin       build only $(BIN) (no cmocka needed)"
 	@echo "make deps      as root: install the missing Debian 12 packages"
 	@echo "make demo      install missing packages, build, run input/quickstart.ini on $(NP) ranks, plot"
+	@echo "make figures   install, build, run input/figures/*.ini on $(NP) ranks, gallery in figures/"
 	@echo "make test      install, build, run every test (last line: N passed, N failed)"
 	@echo "make test-asan unit tests and serial CLI tests under AddressSanitizer + UBSan"
 	@echo "make fuzz      fuzz the configuration reader for FUZZ_SECONDS (60) with libFuzzer"
@@ -122,6 +123,11 @@ $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/demo.sh $(BIN)
+
+# The paper figures (README, "Figures"): laptop settings, a few minutes each on 2 cores.
+figures: deps
+	@$(MAKE) --no-print-directory bin
+	@NP=$(NP) bash postprocess/figures.sh $(BIN) figures
 
 test: deps
 	@$(MAKE) --no-print-directory all

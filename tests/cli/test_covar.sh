@@ -118,6 +118,6 @@ check_usage covar:bad-too-many-tasks "covariance tasks, expected at most 1048576
 check covar:dry-run-memory bash -c "out=\$(mpirun -np 2 --oversubscribe '$BIN' covar '$ROOT/input/pca_bbp.ini' -o '$CV/dry.h5' --dry-run --set mcm.d=4096); grep -q 'memory per rank' <<< \"\$out\" && grep -q '1 x 2' <<< \"\$out\" && [ ! -e '$CV/dry.h5' ]"
 
 # Postprocessing of covar output.
-check covar:plot-pca $PY "$ROOT/postprocess/plot.py" pca "$CV/pca.h5" -o "$CV/pca.png"
+check covar:plot-pca "$ROOT/postprocess/mcmplot" pca "$CV/pca.h5" -o "$CV/pca.png"
 check covar:plot-pca-png test -s "$CV/pca.png"
-check covar:plot-pca-refuses-run-file bash -c "! $PY '$ROOT/postprocess/plot.py' pca '$CV/ud.h5' >/dev/null 2>&1"
+check covar:plot-pca-refuses-run-file bash -c "! '$ROOT/postprocess/mcmplot' pca '$CV/ud.h5' >/dev/null 2>&1"

@@ -32,8 +32,8 @@ cli_expect_rc scaling:analyze-rejects-stats 2 "has no task crossings" "$BIN" ana
 cli_expect_rc scaling:analyze-rejects-garbage 2 "not a complete mcmsim output file" "$BIN" analyze "$ROOT/README.md" -o "$WORK/x.h5"
 cli_expect_rc scaling:theory 0 "information exponents: u 2, v 4" "$BIN" theory "$ROOT/input/scaling_u.ini"
 cli_expect_rc scaling:theory-relu-blind 0 "v 0 (blind)" "$BIN" theory "$ROOT/input/scaling_u.ini" --set model.activation=relu
-check scaling:plot-scaling $PY "$ROOT/postprocess/plot.py" scaling "$SC" -o "$WORK/scaling.png"
-check scaling:plot-overlaps $PY "$ROOT/postprocess/plot.py" overlaps "$SC" -o "$WORK/overlaps.png"
+check scaling:plot-scaling "$ROOT/postprocess/mcmplot" scaling "$SC" -o "$WORK/scaling.png"
+check scaling:plot-overlaps "$ROOT/postprocess/mcmplot" overlaps "$SC" -o "$WORK/overlaps.png"
 check scaling:plots-are-png bash -c "head -c 8 '$WORK/scaling.png' | grep -q PNG && head -c 8 '$WORK/overlaps.png' | grep -q PNG"
 # The ready studies run at small settings and produce /scaling.
 for study in scaling_v_independent scaling_v_correlated; do

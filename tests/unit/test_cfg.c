@@ -290,11 +290,13 @@ static void test_quickstart_ini(void **state)
     char path[512];
     src_path("input/quickstart.ini", path, sizeof path);
     assert_int_equal(cfg_load(path, NULL, 0, &f->a, &f->err), 0);
-    assert_int_equal(f->a.v.mcm.d.n, 3);
-    assert_int_equal(f->a.v.mcm.d.v[2], 400);
-    assert_int_equal(f->a.v.run.n_seeds, 2);
+    assert_int_equal(f->a.v.mcm.d.n, 4);
+    assert_int_equal(f->a.v.mcm.d.v[3], 800);
+    assert_int_equal(f->a.v.run.n_seeds, 8);
     assert_int_equal(f->a.v.model.family, 0);
-    assert_true(f->a.v.train.steps_alpha == 40);
+    assert_true(f->a.v.train.steps_alpha == 60);
+    /* make demo shows the whole curve to the plateau: no early stop at |m_u| = 0.5 */
+    assert_int_equal(f->a.v.scaling.early_stop, 0);
     assert_string_equal(f->a.v.run.output, "quickstart.h5");
 }
 

@@ -1,0 +1,5 @@
+import sys
+
+from mcmpost.cli import main
+
+sys.exit(main())
