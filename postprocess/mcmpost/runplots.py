@@ -169,5 +169,6 @@ def plot_scaling(files, out, title=None):
     fig, axes = style.figure(len(files), width=4.8)
     for ax, f in zip(axes[0], files):
         scaling_panel(ax, f)
-    fig.suptitle(title or "sample complexity n*(d): samples until the overlap crosses the threshold")
+    # Two lines: one 4.8-inch panel is narrower than the one-line title.
+    fig.suptitle(title or "sample complexity n*(d):\nsamples until the overlap crosses the threshold")
     return style.save(fig, out)
