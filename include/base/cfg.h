@@ -73,6 +73,12 @@ typedef struct {
         long n;
         long task;
     } sample;
+    struct { /* mcmsim generate (core/gen.h) */
+        int data, score, sampler;
+        long n_steps;
+        double sigma_max, sigma_min, rho, sigma_skip;
+        long n_samples, n_write;
+    } generate;
     struct {
         int family;
         long K, L;

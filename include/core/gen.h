@@ -54,6 +54,12 @@ void gen_gauss_jump(const gen_gauss *g, double a0, double s0, double a1, double 
  * sigma_T^2 (lam + sigma_0^2) / (lam + sigma_T^2). */
 double gen_gauss_mode_var(double lam, double v_start, double a0, double s0, double a1, double s1);
 
+/* Variance of w.x after that exact generation, for any direction w: the start's variance carried
+ * by each mode's squared scaling, v_start sum_k (w.e_k)^2 (s1^2 + lam_k a1^2) / (s0^2 + lam_k
+ * a0^2). */
+double gen_gauss_dir_var(const gen_gauss *g, const double *w, double v_start, double a0, double s0,
+                         double a1, double s1);
+
 typedef struct gen_denoiser {
     void (*fn)(const struct gen_denoiser *dn, double alpha, double sigma, const double *x,
                double *out);

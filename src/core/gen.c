@@ -83,6 +83,30 @@ double gen_gauss_mode_var(double lam, double v_start, double a0, double s0, doub
     return v_start * (s1 * s1 + lam * a1 * a1) / (s0 * s0 + lam * a0 * a0);
 }
 
+double gen_gauss_dir_var(const gen_gauss *g, const double *w, double v_start, double a0, double s0,
+                         double a1, double s1)
+{
+    double par[4] = {a0, s0, a1, s1}, acc = 0.0;
+    if (g->lam) {
+        for (int i = 0; i < g->d; i++) {
+            double f = flow(g->lam[i], par);
+            acc += w[i] * w[i] * f * f;
+        }
+        return v_start * acc;
+    }
+    double fi = flow(g->iso, par), ww = 0.0;
+    for (int i = 0; i < g->d; i++)
+        ww += w[i] * w[i];
+    acc = fi * fi * ww;
+    for (int k = 0; k < g->r; k++) {
+        double c = 0.0, f = flow(g->lam_r[k], par);
+        for (int i = 0; i < g->d; i++)
+            c += w[i] * g->U[(size_t)k * (size_t)g->d + (size_t)i];
+        acc += (f * f - fi * fi) * c * c;
+    }
+    return v_start * acc;
+}
+
 static void gauss_den_fn(const gen_denoiser *dn, double alpha, double sigma, const double *x,
                          double *out)
 {

@@ -1,0 +1,41 @@
+/* spec_gen — [generate] for core/gen.h; see include/spec/spec_gen.h. */
+#include "spec/spec_gen.h"
+
+#include "core/gtheory.h"
+
+#include <string.h>
+
+/* The parsed enum index is stored as the gen enum: the schema strings list them in order. */
+_Static_assert(GEN_HEUN == 1 && GEN_DDIM == 2 && GEN_SCORE_LINEAR == 2 && GEN_DATA_GAUSSIAN == 1,
+               "enum order of core/gen.h must match the [generate] schema enum strings");
+
+void spec_gen_build(spec_gen *g, const cfg_t *c)
+{
+    memset(g, 0, sizeof *g);
+    g->plan = (gen_plan){
+        .kind = (gen_sampler)c->generate.sampler,
+        .n_steps = (int)c->generate.n_steps,
+        .sigma_max = c->generate.sigma_max,
+        .sigma_min = c->generate.sigma_min,
+        .rho = c->generate.rho,
+        .sigma_skip = c->generate.sigma_skip,
+    };
+    g->data = (gen_data)c->generate.data;
+    g->score = (gen_score)c->generate.score;
+    g->n_samples = c->generate.n_samples;
+    g->n_write = c->generate.n_write;
+}
+
+int spec_gen_lambda(const cfg_t *c, int d, double *lam)
+{
+    const struct cfg_gaussian *s = &c->gaussian;
+    gt_spectrum kind = (gt_spectrum)s->spectrum;
+    if (kind == GT_SPEC_FILE) return -1;
+    if (kind == GT_SPEC_LIST) {
+        if (s->lambdas.n != d) return -1;
+        memcpy(lam, s->lambdas.v, (size_t)d * sizeof(double));
+        return 0;
+    }
+    gt_spectrum_law(kind, d, s->exponent, s->scale, s->log_std, lam);
+    return 0;
+}
