@@ -59,6 +59,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_build.sh
     echo "== user data sets and clones =="
     source tests/cli/test_userdata.sh
+    echo "== generation: PF-ODE samplers, teleportation (mcmsim generate) =="
+    source tests/cli/test_generate.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi

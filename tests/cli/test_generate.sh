@@ -1,0 +1,68 @@
+# `mcmsim generate`: PF-ODE samples against analytic answers (tests/lib/gen_check.py, 5 SE),
+# teleportation, rank-count independence, bad input (exit 2, no output). Sourced.
+GCHK="$PY $ROOT/tests/lib/gen_check.py"
+H5C="$PY $ROOT/tests/lib/h5check.py"
+GEN=$WORK/gen.ini
+cat > "$GEN" <<'INI'
+[run]
+seed = 11
+[mcm]
+d = 16
+beta_u = 2
+beta_v = 5
+[generate]
+n_steps = 80
+n_samples = 20000
+INI
+
+cli_expect_rc gen:help 0 "mcmsim generate CONFIG" "$BIN" generate --help
+cli_expect_rc gen:exact 0 "wrote $WORK/gen_ex.h5" "$BIN" generate "$GEN" -o "$WORK/gen_ex.h5"
+check gen:output-complete $H5C complete "$WORK/gen_ex.h5"
+check gen:exact-score-var-u-kurt-v $GCHK mcm "$WORK/gen_ex.h5" exact
+"$BIN" generate "$GEN" -o "$WORK/gen_ga.h5" --set generate.score=gaussian --quiet
+check gen:gaussian-score-kurt-v-zero $GCHK mcm "$WORK/gen_ga.h5" gauss
+# Deliberately wrong: the Gaussian score's samples do not pass the exact-score check.
+cli_expect_rc gen:wrong-score-detected 1 "FAIL" $GCHK mcm "$WORK/gen_ga.h5" exact
+"$BIN" generate "$GEN" -o "$WORK/gen_co.h5" --set mcm.coupling=sign --set generate.n_samples=10000 --quiet
+check gen:coupled-latents-exact $GCHK mcm "$WORK/gen_co.h5" exact
+
+# Gaussian data: generated variance per mode = sigma_T^2 (lambda + sigma_0^2) / (lambda + sigma_T^2).
+GG="--set generate.data=gaussian --set generate.score=gaussian --set gaussian.spectrum=power --set gaussian.scale=4"
+"$BIN" generate "$GEN" -o "$WORK/gen_gd.h5" $GG --set generate.n_steps=160 --set generate.sigma_max=3 --quiet
+check gen:gauss-modes-closed-form $GCHK modes "$WORK/gen_gd.h5"
+# With sigma_max = 3 the finite-sigma correction is resolved: the data variance lambda fails.
+cli_expect_rc gen:gauss-modes-lambda-fails 1 "FAIL" $GCHK modes "$WORK/gen_gd.h5" data
+"$BIN" generate "$GEN" -o "$WORK/gen_dd.h5" $GG --set generate.sampler=ddim --set generate.n_steps=400 --set generate.sigma_max=3 --quiet
+check gen:ddim-modes-closed-form $GCHK modes "$WORK/gen_dd.h5"
+"$BIN" generate "$GEN" -o "$WORK/gen_tg.h5" $GG --set generate.n_steps=160 --set generate.sigma_max=3 --set generate.sigma_skip=0.5 --quiet
+check gen:gauss-teleport-no-change $GCHK modes "$WORK/gen_tg.h5"
+
+# Teleportation with the exact MCM score: kurt(v) between exact and 0, monotone in sigma_skip.
+curve=("$WORK/gen_ex.h5")
+for s in 10 2 1 0.5 0.25 0.1 0.002; do
+    "$BIN" generate "$GEN" -o "$WORK/gen_sk$s.h5" --set generate.sigma_skip=$s --quiet
+    curve+=("$WORK/gen_sk$s.h5")
+done
+check gen:teleport-curve-monotone $GCHK curve "${curve[@]}"
+$GCHK curve "${curve[@]}" | sed 's/^/    /'
+cli_expect_rc gen:nfe-saved 0 "|    76    84" "$BIN" generate "$GEN" -o "$WORK/gen_n.h5" --set generate.sigma_skip=2 --set generate.n_samples=10
+
+# Rank-count independence: 3 tasks on 1 and 2 ranks, bitwise.
+R3="--set run.n_seeds=3 --set generate.n_samples=2000 --set generate.n_write=3 --quiet"
+"$BIN" generate "$GEN" -o "$WORK/gen_r1.h5" $R3
+mpirun_n 2 "$BIN" generate "$GEN" -o "$WORK/gen_r2.h5" $R3
+check gen:two-ranks-bitwise $GCHK same "$WORK/gen_r1.h5" "$WORK/gen_r2.h5"
+cli_expect_rc gen:dry-run 0 "nothing computed or written" "$BIN" generate "$GEN" -o "$WORK/gen_dry.h5" --dry-run
+check gen:dry-run-writes-nothing test ! -e "$WORK/gen_dry.h5" -a ! -e "$WORK/gen_dry.h5.partial"
+
+# Bad input: exit 2 with file:line, the key and the reason, no output file.
+genbad() { # genbad NAME FRAGMENT ARGS...
+    local name=$1 frag=$2; shift 2
+    check_usage "gen:bad-$name" "$frag" "$WORK/gen_bad.h5" "$BIN" generate "$GEN" -o "$WORK/gen_bad.h5" "$@"
+}
+genbad linear "key 'generate.score': generation with trained linear denoisers is not yet" --set generate.score=linear
+genbad threshold "key 'generate.score': no exact score for this MCM" --set mcm.coupling=threshold
+genbad random-spikes "key 'generate.data': the MCM's Gaussian clone" --set mcm.spikes=random
+genbad file-spectrum "key 'gaussian.spectrum': generate needs the spectrum" --set generate.data=gaussian --set gaussian.spectrum=file --set gaussian.file=x.h5
+genbad sigma-order "key 'generate.sigma_max': 0.001 is not above" --set generate.sigma_max=0.001
+genbad skip-range "key 'generate.sigma_skip': 100 lies outside" --set generate.sigma_skip=100
