@@ -76,7 +76,7 @@ typedef struct {
     struct { /* mcmsim generate (core/gen.h) */
         int data, score, sampler;
         long n_steps;
-        double sigma_max, sigma_min, rho, sigma_skip;
+        double sigma_max, sigma_min, rho, sigma_skip, tau;
         long n_samples, n_write;
     } generate;
     struct {

@@ -18,6 +18,7 @@
 #ifndef MCMSIM_GEN_H
 #define MCMSIM_GEN_H
 
+#include "core/gtheory.h"
 #include "core/mcm.h"
 
 #include <stdint.h>
@@ -75,6 +76,20 @@ int gen_mcm_exact(const mcm_params *p);
 /* The MCM's Gaussian clone N(beta_m m, I + (u, v) block of mcm_cov_uv): fills g (borrowing
  * mu_buf[d], U_buf[2 d]). Exact for orthonormal spikes without a mixture. */
 void gen_mcm_clone(const mcm_model *mod, double *mu_buf, double *U_buf, gen_gauss *g);
+
+/* The trained linear denoiser of the Gaussian theory (core/gtheory.h) at training time tau:
+ * D(x; alpha, sigma) = sum_k psi_k(s, tau) x_k / alpha along the axes, s = sigma / alpha the
+ * EDM-equivalent level (zero-mean data N(0, diag lam), aligned initial weights q). Any model of
+ * the theory with a denoiser at every level (onelayer, twolayer, balanced; not flowmatch). */
+typedef struct {
+    const gt_setup *setup;
+    int d;
+    const double *lam, *q;
+    double tau;
+    double *cache; /* 2 (d + 1) doubles or NULL: the weights of the last two levels (Heun
+                      alternates two), the same numbers as computing them afresh */
+} gen_linear;
+gen_denoiser gen_linear_denoiser(const gen_linear *l);
 
 typedef struct {
     gen_sampler kind;

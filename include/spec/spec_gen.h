@@ -11,11 +11,15 @@ typedef struct {
     gen_data data;
     gen_score score;
     long n_samples, n_write;
+    double tau;     /* score = linear: training time of the theory's weights */
+    gt_setup setup; /* the [gaussian] theory, PF-ODE range of [generate] */
 } spec_gen;
 
 void spec_gen_build(spec_gen *g, const cfg_t *c);
 /* The d variances of the [gaussian] spectrum law (power, exponential, lognormal) or list (of
  * length d) into lam[d]; -1 for a file spectrum or a list of another length. */
 int spec_gen_lambda(const cfg_t *c, int d, double *lam);
+/* The initial weights Q_k of gaussian.init_q (one value or d) into q[d]; -1 for another length. */
+int spec_gen_q(const cfg_t *c, int d, double *q);
 
 #endif

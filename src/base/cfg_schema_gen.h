@@ -17,7 +17,7 @@
      .restart = CFG_FIXED,
      .units = "",
      .help = "denoiser of the PF-ODE: exact (MCM Bayes denoiser), gaussian (moment-matched "
-             "Gaussian score), linear (not yet)"},
+             "Gaussian score), linear (the [gaussian] theory's trained denoiser at generate.tau)"},
     {FIELD(generate, sampler),
      .type = CFG_ENUM,
      .def = "heun",
@@ -72,6 +72,15 @@
      .help =
          "analytical teleportation: Gaussian closed form from sigma_max to sigma_skip, then the "
          "score (0: none)"},
+    {FIELD(generate, tau),
+     .type = CFG_DOUBLE,
+     .def = "1e12",
+     .min = 0,
+     .max = 1e300,
+     .restart = CFG_FIXED,
+     .units = "1",
+     .help =
+         "score = linear: training time tau of the [gaussian] theory's weights (large: converged)"},
     {FIELD(generate, n_samples),
      .type = CFG_INT,
      .def = "10000",

@@ -41,7 +41,8 @@ typedef struct {
     int d;
     mcm_model mod;
     double *dir[GD_ND];
-    double *mu, *U, *lam; /* buffers borrowed by law */
+    double *mu, *U, *lam, *q, *cache; /* buffers borrowed by law and lin */
+    gen_linear lin;                   /* score = linear */
     gen_gauss law; /* Gaussian law of the data (clone for the MCM): jump and Gaussian score */
     gen_denoiser den;
     double th_mean[GD_ND], th_var[GD_ND], th_kurt[GD_ND], th_cov;
@@ -86,13 +87,20 @@ static void gd_task_mcm(const cfg_t *tc, const spec_gen *sg, const task_t *t, gd
 }
 
 /* Gaussian data: directions e_0, e_1, e_{d-1} (largest, second, last mode) and a random one. */
-static void gd_task_gauss(const cfg_t *tc, const task_t *t, gd_task *k)
+static void gd_task_gauss(const cfg_t *tc, const spec_gen *sg, const task_t *t, gd_task *k)
 {
     int d = t->d;
     k->lam = LOG_CALLOC((size_t)d, sizeof(double));
-    spec_gen_lambda(tc, d, k->lam); /* checked by gd_refuse */
+    k->q = LOG_CALLOC((size_t)d, sizeof(double));
+    spec_gen_lambda(tc, d, k->lam); /* both checked by gd_refuse */
+    spec_gen_q(tc, d, k->q);
     k->law = (gen_gauss){.d = d, .lam = k->lam};
-    k->den = gen_gauss_denoiser(&k->law);
+    k->cache = LOG_CALLOC(2 * ((size_t)d + 1), sizeof(double));
+    k->cache[0] = k->cache[d + 1] = -1.0; /* no level yet */
+    k->lin = (gen_linear){
+        .setup = &sg->setup, .d = d, .lam = k->lam, .q = k->q, .tau = sg->tau, .cache = k->cache};
+    k->den =
+        sg->score == GEN_SCORE_LINEAR ? gen_linear_denoiser(&k->lin) : gen_gauss_denoiser(&k->law);
     k->dir[0] = gd_axis(d, 0), k->dir[1] = gd_axis(d, 1), k->dir[2] = gd_axis(d, d - 1);
     k->dir[DIR_R] = LOG_CALLOC((size_t)d, sizeof(double));
     gd_random_dir((uint32_t)tc->run.seed, t->id, d, k->dir[DIR_R]);
@@ -117,16 +125,25 @@ static void gd_task_free(gen_data data, gd_task *k)
     for (int j = 0; j < GD_ND; j++)
         free(k->dir[j]);
     free(k->lam);
+    free(k->q);
+    free(k->cache);
 }
 
-/* Closed-form generated variances (Gaussian score, exact flow) at the schedule's end points. */
-static double gd_flow_var(const spec_gen *sg, const gen_gauss *g, const double *w)
+/* Closed-form generated variances at the schedule's end points: the exact flow of the Gaussian
+ * score, or (score = linear) the theory's lambda~_k(tau) of gaussian-theory.md §3 per axis, in
+ * the output's units (DDIM: x = alpha_0 x~). */
+static double gd_flow_var(const spec_gen *sg, const gd_task *k, const double *w)
 {
     double a0, s0, a1, s1, smax = sg->plan.sigma_max;
     double v_start = sg->plan.kind == GEN_DDIM ? 1.0 : smax * smax; /* gen_start's law */
     gen_level(&sg->plan, smax, &a0, &s0);
     gen_level(&sg->plan, sg->plan.sigma_min, &a1, &s1);
-    return gen_gauss_dir_var(g, w, v_start, a0, s0, a1, s1);
+    if (sg->score != GEN_SCORE_LINEAR)
+        return gen_gauss_dir_var(&k->law, w, v_start, a0, s0, a1, s1);
+    double v = 0.0;
+    for (int i = 0; i < k->d; i++)
+        if (w[i] != 0.0) v += w[i] * w[i] * gt_gen_var(&sg->setup, k->lam[i], k->q[i], sg->tau);
+    return v * a1 * a1;
 }
 
 static void gd_store(const projstat_acc *acc, const gd_task *k, int row, gd_result *r)
@@ -159,7 +176,7 @@ static void gd_modes(const spec_gen *sg, const gd_task *k, const double *s2, con
         double *e = gd_axis(k->d, i), v = s2[i] / n;
         o[0] = v;
         o[1] = sqrt(fmax(s4[i] / n - v * v, 0.0) / n);
-        o[2] = gd_flow_var(sg, &k->law, e);
+        o[2] = gd_flow_var(sg, k, e);
         o[3] = k->lam[i];
         free(e);
     }
@@ -173,12 +190,12 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
     if (sg->data == GEN_DATA_MCM)
         gd_task_mcm(&tc, sg, t, &k);
     else
-        gd_task_gauss(&tc, t, &k);
+        gd_task_gauss(&tc, sg, t, &k);
     int d = t->d;
     double cen[GD_ND], sc[GD_ND];
     for (int j = 0; j < GD_ND; j++) {
         cen[j] = k.th_mean[j], sc[j] = sqrt(k.th_var[j]);
-        r->gvar[(size_t)row * GD_ND + (size_t)j] = gd_flow_var(sg, &k.law, k.dir[j]);
+        r->gvar[(size_t)row * GD_ND + (size_t)j] = gd_flow_var(sg, &k, k.dir[j]);
     }
     projstat_acc acc;
     projstat_init(&acc, GD_ND, c->stats.bins, c->stats.range, cen, sc, DIR_U, DIR_V);
@@ -358,22 +375,44 @@ static void gd_summary(const task_list *tl, const gd_result *r, const spec_gen *
     free(mine), free(cnt), free(dsp), free(all);
 }
 
+/* score = linear: the theory's denoiser of Gaussian data, for a model with one at every level
+ * and the process the sampler integrates. */
+static void gd_refuse_linear(const cfg_resolved *cr, const spec_gen *sg)
+{
+    if (sg->data != GEN_DATA_GAUSSIAN)
+        cfg_die_key(cr, cfg_find("generate", "score"),
+                    "linear is the trained denoiser of the [gaussian] theory (Gaussian data), "
+                    "expected generate.data = gaussian with it (trained run files: not yet)");
+    if (sg->setup.model == GT_FLOWMATCH)
+        cfg_die_key(cr, cfg_find("gaussian", "model"),
+                    "flowmatch trains a velocity on its own path, not a denoiser at every noise "
+                    "level, expected onelayer, twolayer or balanced with generate.score = linear");
+    int vp = sg->setup.process == GT_VP, ddim = sg->plan.kind == GEN_DDIM;
+    if (vp != ddim)
+        cfg_die_key(
+            cr, cfg_find("gaussian", "process"),
+            "the linear denoisers were trained on the %s process but generate.sampler "
+            "integrates the %s one, expected process = vp with ddim, edm with euler or heun",
+            vp ? "vp" : "edm", ddim ? "vp" : "edm");
+}
+
 /* Usage errors that need the model, on every rank before anything is written (exit 2). */
 static void gd_refuse(const cfg_resolved *cr, const spec_gen *sg, const task_list *tl)
 {
     const cfg_t *c = &cr->v;
-    if (sg->score == GEN_SCORE_LINEAR)
-        cfg_die_key(cr, cfg_find("generate", "score"),
-                    "generation with trained linear denoisers is not yet implemented, expected "
-                    "exact or gaussian");
+    if (sg->score == GEN_SCORE_LINEAR) gd_refuse_linear(cr, sg);
     for (int k = 0; k < tl->n; k++) {
         cfg_t tc = *c;
         task_apply(&tl->t[k], &tc);
         int d = tl->t[k].d;
         if (sg->data == GEN_DATA_GAUSSIAN) {
             double *lam = LOG_CALLOC((size_t)d, sizeof(double));
-            int bad = spec_gen_lambda(&tc, d, lam);
+            int bad = spec_gen_lambda(&tc, d, lam), badq = spec_gen_q(&tc, d, lam);
             free(lam);
+            if (badq && sg->score == GEN_SCORE_LINEAR)
+                cfg_die_key(cr, cfg_find("gaussian", "init_q"),
+                            "%d values for d = %d modes, expected one value or %d",
+                            c->gaussian.init_q.n, d, d);
             if (bad)
                 cfg_die_key(cr, cfg_find("gaussian", "spectrum"),
                             "generate needs the spectrum at d = %d: a law (power, exponential, "

@@ -2,6 +2,7 @@
 #include "spec/spec_gen.h"
 
 #include "core/gtheory.h"
+#include "spec/spec_gauss.h"
 
 #include <string.h>
 
@@ -24,6 +25,15 @@ void spec_gen_build(spec_gen *g, const cfg_t *c)
     g->score = (gen_score)c->generate.score;
     g->n_samples = c->generate.n_samples;
     g->n_write = c->generate.n_write;
+    g->tau = c->generate.tau;
+    spec_gauss sg; /* only its setup: the theory's switches */
+    cfg_t one = *c;
+    one.gaussian.spectrum = GT_SPEC_POWER, one.mcm.d.n = 1, one.mcm.d.v[0] = 3;
+    spec_gauss_build(&sg, &one);
+    g->setup = sg.setup;
+    spec_gauss_free(&sg);
+    g->setup.sigma_min = c->generate.sigma_min;
+    g->setup.sigma_max = c->generate.sigma_max;
 }
 
 int spec_gen_lambda(const cfg_t *c, int d, double *lam)
@@ -37,5 +47,14 @@ int spec_gen_lambda(const cfg_t *c, int d, double *lam)
         return 0;
     }
     gt_spectrum_law(kind, d, s->exponent, s->scale, s->log_std, lam);
+    return 0;
+}
+
+int spec_gen_q(const cfg_t *c, int d, double *q)
+{
+    const cfg_double_list *l = &c->gaussian.init_q;
+    if (l->n != 1 && l->n != d) return -1;
+    for (int k = 0; k < d; k++)
+        q[k] = l->n == 1 ? l->v[0] : l->v[k];
     return 0;
 }

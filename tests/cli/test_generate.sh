@@ -37,6 +37,25 @@ check gen:ddim-modes-closed-form $GCHK modes "$WORK/gen_dd.h5"
 "$BIN" generate "$GEN" -o "$WORK/gen_tg.h5" $GG --set generate.n_steps=160 --set generate.sigma_max=3 --set generate.sigma_skip=0.5 --quiet
 check gen:gauss-teleport-no-change $GCHK modes "$WORK/gen_tg.h5"
 
+# The [gaussian] theory's linear denoisers (score = linear): at the optimum the data covariance
+# up to sigma_0, sigma_T; during training (tau = 0.3, 3) lambda~_k(tau) of gaussian-theory.md
+# §3.2 (one layer, with Ei) and §3.3 (W = P P^T), VP through DDIM; a checkpoint is not the optimum.
+GL="--set generate.data=gaussian --set gaussian.spectrum=power --set gaussian.scale=4 --set generate.score=linear"
+GL160="$GL --set generate.n_steps=160"
+"$BIN" generate "$GEN" -o "$WORK/gen_l0.h5" $GL160 --quiet
+check gen:linear-optimum-theory $GCHK modes "$WORK/gen_l0.h5"
+check gen:linear-optimum-data-covariance $GCHK modes "$WORK/gen_l0.h5" data
+for tau in 0.3 3; do
+    "$BIN" generate "$GEN" -o "$WORK/gen_l$tau.h5" $GL160 --set generate.tau=$tau --quiet
+    check gen:linear-tau$tau-lambda-tilde $GCHK modes "$WORK/gen_l$tau.h5"
+done
+cli_expect_rc gen:linear-checkpoint-not-optimum 1 "FAIL" $GCHK modes_vs "$WORK/gen_l3.h5" "$WORK/gen_l0.h5"
+"$BIN" generate "$GEN" -o "$WORK/gen_l2.h5" $GL160 --set generate.tau=3 --set gaussian.model=twolayer --quiet
+check gen:linear-twolayer-lambda-tilde $GCHK modes "$WORK/gen_l2.h5"
+"$BIN" generate "$GEN" -o "$WORK/gen_lv.h5" $GL --set generate.tau=3 --set gaussian.process=vp \
+    --set generate.sampler=ddim --set generate.n_steps=800 --set generate.n_samples=10000 --quiet
+check gen:linear-vp-ddim-lambda-tilde $GCHK modes "$WORK/gen_lv.h5"
+
 # Teleportation with the exact MCM score: kurt(v) between exact and 0, monotone in sigma_skip.
 curve=("$WORK/gen_ex.h5")
 for s in 10 2 1 0.5 0.25 0.1 0.002; do
@@ -60,7 +79,10 @@ genbad() { # genbad NAME FRAGMENT ARGS...
     local name=$1 frag=$2; shift 2
     check_usage "gen:bad-$name" "$frag" "$WORK/gen_bad.h5" "$BIN" generate "$GEN" -o "$WORK/gen_bad.h5" "$@"
 }
-genbad linear "key 'generate.score': generation with trained linear denoisers is not yet" --set generate.score=linear
+genbad linear-mcm "key 'generate.score': linear is the trained denoiser of the [gaussian] theory" --set generate.score=linear
+genbad linear-flowmatch "key 'gaussian.model': flowmatch trains a velocity" --set generate.score=linear --set generate.data=gaussian --set gaussian.model=flowmatch
+genbad linear-process "key 'gaussian.process': the linear denoisers were trained on the edm process" --set generate.score=linear --set generate.data=gaussian --set generate.sampler=ddim
+genbad linear-init-q "key 'gaussian.init_q': 2 values for mcm.d = 16" --set generate.score=linear --set generate.data=gaussian --set gaussian.init_q=0.1,0.2
 genbad threshold "key 'generate.score': no exact score for this MCM" --set mcm.coupling=threshold
 genbad random-spikes "key 'generate.data': the MCM's Gaussian clone" --set mcm.spikes=random
 genbad file-spectrum "key 'gaussian.spectrum': generate needs the spectrum" --set generate.data=gaussian --set gaussian.spectrum=file --set gaussian.file=x.h5

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Checks of `mcmsim generate` output against analytic answers; tolerances 5 SE of the sample.
-  gen_check.py modes FILE [data]    mode variances = Gaussian-flow closed form (data: = lambda)
+  gen_check.py modes FILE [data]    mode variances = the file's closed form (data: = lambda)
+  gen_check.py modes_vs FILE OTHER  FILE's generated mode variances = OTHER's closed form
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
   gen_check.py same A B             every /generate dataset bitwise equal
@@ -29,6 +30,15 @@ def modes(path, against="flow"):
         fail("mode %s off by %.1f SE (generated %s, expected %s)" % (
             np.unravel_index(z.argmax(), z.shape), z.max(), mv[..., 0].ravel()[z.argmax()],
             ref.ravel()[z.argmax()]))
+
+
+def modes_vs(path, other):
+    with h5py.File(path, "r") as f, h5py.File(other, "r") as g:
+        mv, ref = f["/generate/mode_var"][...], g["/generate/mode_var"][..., 2]
+    z = np.abs(mv[..., 0] - ref) / mv[..., 1]
+    print("max |generated - other's closed form| / SE: %.2f" % z.max())
+    if z.max() > NSE:
+        fail("mode %s off by %.1f SE" % (np.unravel_index(z.argmax(), z.shape), z.max()))
 
 
 def mcm(path, kind):

@@ -202,12 +202,43 @@ static void test_mcm_clone(void **state)
     mcm_free(&mod);
 }
 
+/* The theory's one-layer denoiser at tau -> infinity is the Gaussian one (w* = lam / (lam +
+ * sigma^2), gaussian-theory.md §1.3, §2.2), with or without the weight cache; at tau = 0 it is
+ * Q x. */
+static void test_linear_denoiser(void **state)
+{
+    (void)state;
+    gt_setup s = {
+        .model = GT_ONELAYER, .process = GT_EDM, .eta = 1, .sigma_min = 0.002, .sigma_max = 80};
+    double lam[D] = {9.0, 2.0, 1.0, 0.25, 0.01, 0.5}, q[D] = {0.01, 0.01, 0.01, 0.2, 0.01, 0.01};
+    double cache[2 * (D + 1)] = {-1, 0, 0, 0, 0, 0, 0, -1}, x[D] = {1, -2, 3, -4, 5, 0.5};
+    double a[D], b[D], c[D];
+    gen_gauss g = {.d = D, .lam = lam};
+    gen_linear l = {.setup = &s, .d = D, .lam = lam, .q = q, .tau = 1e30};
+    gen_linear lc = l;
+    lc.cache = cache;
+    gen_denoiser dl = gen_linear_denoiser(&l), dc = gen_linear_denoiser(&lc);
+    gen_denoiser dg = gen_gauss_denoiser(&g);
+    double lv[3] = {0.3, 3.0, 0.3};
+    for (int k = 0; k < 3; k++) {
+        dl.fn(&dl, 1.0, lv[k], x, a);
+        dc.fn(&dc, 1.0, lv[k], x, c);
+        dg.fn(&dg, 1.0, lv[k], x, b);
+        for (int i = 0; i < D; i++)
+            assert_true(fabs(a[i] - b[i]) < 1e-14 && a[i] == c[i]);
+    }
+    l.tau = 0;
+    dl.fn(&dl, 1.0, 2.0, x, a);
+    for (int i = 0; i < D; i++)
+        assert_true(fabs(a[i] - q[i] * x[i]) < 1e-15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orders),       cmocka_unit_test(test_teleport_gaussian),
         cmocka_unit_test(test_nfe_and_grid), cmocka_unit_test(test_jump_algebra),
-        cmocka_unit_test(test_mcm_clone),
+        cmocka_unit_test(test_mcm_clone),    cmocka_unit_test(test_linear_denoiser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
