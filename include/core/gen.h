@@ -104,10 +104,19 @@ void gen_grid(const gen_plan *p, double *sig);
 void gen_level(const gen_plan *p, double s, double *alpha, double *sigma);
 /* The start of sample `index`: sigma_max z (EDM) or z (VP), z from (seed, task, RNG_GENERATE). */
 void gen_start(const gen_plan *p, uint32_t seed, uint64_t task, uint64_t index, int d, double *x);
+/* Called with the state at every level of the grid, in order (level index i, its sigma_i):
+ * the start, then after each step. Levels skipped by teleportation are reported with the exact
+ * Gaussian flow from sigma_max to them (computed on a copy: the sample itself takes one jump). */
+typedef struct gen_observer {
+    void (*fn)(struct gen_observer *o, int level, double s, const double *x);
+    void *ctx;
+} gen_observer;
+
 /* Integrates one sample in place from sigma_max to sigma_min; tele (needed when sigma_skip > 0)
- * is the Gaussian law of the jump. grid from gen_grid, work 3 d doubles. Returns the NFE. */
+ * is the Gaussian law of the jump. grid from gen_grid, work 3 d doubles, obs NULL or an
+ * observer. Returns the NFE (the observer's own evaluations are not counted). */
 long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn,
-                   const gen_gauss *tele, double *x, double *work);
+                   const gen_gauss *tele, double *x, double *work, gen_observer *obs);
 /* NFE of the full schedule (no teleportation): n_steps (Euler, DDIM) or 2 n_steps (Heun). */
 long gen_nfe_full(const gen_plan *p);
 

@@ -34,6 +34,8 @@ typedef struct {
     int64_t *nfe;     /* [nown][3] per sample, full schedule, saved */
     double *mode;     /* [nown][nmode][4] measured var, SE, Gaussian-flow var, lambda */
     double *samples;  /* [nown][nwrite][dmax], NaN beyond d */
+    int nlev;         /* n_steps + 1 levels of the trajectories */
+    double *traj;     /* [nown][nwrite][nlev][8] w.x and w.D(x) on the 4 directions */
 } gd_result;
 
 /* One task's law, directions and denoiser. */
@@ -182,6 +184,27 @@ static void gd_modes(const spec_gen *sg, const gd_task *k, const double *s2, con
     }
 }
 
+/* Trajectory observer of one written sample: the projections of x and of the denoiser's x0
+ * estimate D(x; sigma) (one extra evaluation per level, not counted in the NFE) at every level. */
+typedef struct {
+    const gd_task *k;
+    const gen_plan *plan;
+    double *row; /* [nlev][8] */
+    double *D;   /* d doubles */
+} gd_traj;
+
+static void gd_traj_fn(gen_observer *o, int level, double s, const double *x)
+{
+    gd_traj *t = o->ctx;
+    double al, sg;
+    gen_level(t->plan, s, &al, &sg);
+    t->k->den.fn(&t->k->den, al, sg, x, t->D);
+    for (int j = 0; j < GD_ND; j++) {
+        t->row[level * 2 * GD_ND + j] = mcm_dot(t->k->dir[j], x, t->k->d);
+        t->row[level * 2 * GD_ND + GD_ND + j] = mcm_dot(t->k->dir[j], t->D, t->k->d);
+    }
+}
+
 static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int row, gd_result *r)
 {
     cfg_t tc = *c;
@@ -206,9 +229,14 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
     double *s2 = LOG_CALLOC(GD_NMODE_MAX, sizeof(double)),
            *s4 = LOG_CALLOC(GD_NMODE_MAX, sizeof(double));
     long nfe = 0;
+    gd_traj tr = {.k = &k, .plan = &sg->plan, .D = LOG_CALLOC((size_t)d, sizeof(double))};
+    gen_observer obs = {.fn = gd_traj_fn, .ctx = &tr};
     for (int64_t i = 0; i < sg->n_samples; i++) {
         gen_start(&sg->plan, (uint32_t)c->run.seed, t->id, (uint64_t)i, d, x);
-        nfe = gen_integrate(&sg->plan, grid, &k.den, &k.law, x, w);
+        tr.row = i < r->nwrite ? &r->traj[((size_t)row * (size_t)r->nwrite + (size_t)i) *
+                                          (size_t)r->nlev * 2 * GD_ND]
+                               : NULL;
+        nfe = gen_integrate(&sg->plan, grid, &k.den, &k.law, x, w, tr.row ? &obs : NULL);
         double h[GD_ND];
         for (int j = 0; j < GD_ND; j++)
             h[j] = mcm_dot(k.dir[j], x, d);
@@ -224,14 +252,17 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
     int64_t *nf = &r->nfe[(size_t)row * 3];
     nf[0] = nfe, nf[1] = gen_nfe_full(&sg->plan), nf[2] = nf[1] - nf[0];
     projstat_free(&acc);
-    free(grid), free(x), free(w), free(s2), free(s4);
+    free(grid), free(x), free(w), free(s2), free(s4), free(tr.D);
     gd_task_free(sg->data, &k);
 }
 
-static void gd_alloc(gd_result *r, int nown, int bins, int nmode, int nwrite, int dmax)
+static void gd_alloc(gd_result *r, int nown, int bins, int nmode, int nwrite, int dmax, int nlev)
 {
     size_t n = (size_t)(nown > 0 ? nown : 1), rows = n * GD_ND, b = (size_t)bins;
-    *r = (gd_result){.nown = nown, .bins = bins, .nmode = nmode, .nwrite = nwrite, .dmax = dmax};
+    *r = (gd_result){
+        .nown = nown, .bins = bins, .nmode = nmode, .nwrite = nwrite, .dmax = dmax, .nlev = nlev};
+    r->traj = LOG_CALLOC(n * (size_t)(nwrite > 0 ? nwrite : 1) * (size_t)nlev * 2 * GD_ND,
+                         sizeof(double));
     r->mom = LOG_CALLOC(rows * GD_NM, sizeof(double));
     r->theory = LOG_CALLOC(rows * 3, sizeof(double));
     r->gvar = LOG_CALLOC(rows, sizeof(double));
@@ -251,6 +282,7 @@ static void gd_release(gd_result *r)
 {
     free(r->mom), free(r->theory), free(r->gvar), free(r->cov), free(r->hist);
     free(r->outside), free(r->edges), free(r->nfe), free(r->mode), free(r->samples);
+    free(r->traj);
 }
 
 static void gd_write_attrs(h5out_file *f, const spec_gen *sg)
@@ -270,6 +302,33 @@ static void gd_write_attrs(h5out_file *f, const spec_gen *sg)
     h5out_attr_double(f->file, "/generate", "sigma_min", sg->plan.sigma_min);
     h5out_attr_double(f->file, "/generate", "sigma_skip", sg->plan.sigma_skip);
     h5out_attr_double(f->file, "/generate", "rho", sg->plan.rho);
+}
+
+/* The first samples and their trajectories (generate.n_write > 0). */
+static void gd_write_samples(h5out_file *f, const spec_gen *sg, const task_list *tl,
+                             const gd_result *r)
+{
+    hsize_t nt = (hsize_t)tl->n, own = (hsize_t)r->nown;
+    hsize_t r0 = (hsize_t)log_rank(), st = (hsize_t)log_size();
+    hsize_t ds[3] = {nt, (hsize_t)r->nwrite, (hsize_t)r->dmax};
+    h5out_write_rows(f, "/generate/samples", H5T_NATIVE_DOUBLE, 3, ds, r0, st, own, r->samples,
+                     "[task][sample][coordinate] the first generated samples, NaN beyond the "
+                     "task's d",
+                     "x units");
+    hsize_t dt[5] = {nt, (hsize_t)r->nwrite, (hsize_t)r->nlev, 2, GD_ND};
+    h5out_write_rows(f, "/generate/trajectory", H5T_NATIVE_DOUBLE, 5, dt, r0, st, own, r->traj,
+                     "[task][sample][level][x, D(x; sigma)][direction] projections of the state "
+                     "and of the denoiser's x0 estimate along the PF-ODE at each level of "
+                     "/generate/levels (teleported levels: the exact Gaussian flow)",
+                     "x units");
+    double *lev = LOG_CALLOC((size_t)r->nlev, sizeof(double));
+    gen_grid(&sg->plan, lev);
+    hsize_t dl[1] = {(hsize_t)r->nlev};
+    h5out_write_all(f, "/generate/levels", H5T_NATIVE_DOUBLE, 1, dl, lev,
+                    "the Karras levels sigma_i of the schedule, i = 0 .. n_steps (ddim: sigma_t / "
+                    "alpha_t)",
+                    "x units");
+    free(lev);
 }
 
 static void gd_write(h5out_file *f, const spec_gen *sg, const task_list *tl, const gd_result *r)
@@ -317,13 +376,7 @@ static void gd_write(h5out_file *f, const spec_gen *sg, const task_list *tl, con
                          "data variance lambda] of the first modes of the Gaussian data",
                          "x units^2");
     }
-    if (r->nwrite) {
-        hsize_t ds[3] = {nt, (hsize_t)r->nwrite, (hsize_t)r->dmax};
-        h5out_write_rows(f, "/generate/samples", H5T_NATIVE_DOUBLE, 3, ds, r0, st, own, r->samples,
-                         "[task][sample][coordinate] the first generated samples, NaN beyond the "
-                         "task's d",
-                         "x units");
-    }
+    if (r->nwrite) gd_write_samples(f, sg, tl, r);
 }
 
 enum { SUM_K = 10 };
@@ -461,7 +514,8 @@ int cmd_generate(const cmd_opts *o, const cfg_resolved *cr)
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "generate");
     gd_result r;
-    gd_alloc(&r, task_count_owned(tl.n, rank, size), c->stats.bins, nmode, nwrite, dmax);
+    gd_alloc(&r, task_count_owned(tl.n, rank, size), c->stats.bins, nmode, nwrite, dmax,
+             sg.plan.n_steps + 1);
     for (int i = 0; i < r.nown; i++)
         gd_run_task(c, &sg, &tl.t[rank + i * size], i, &r);
     gd_write(&f, &sg, &tl, &r);

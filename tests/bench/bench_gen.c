@@ -32,7 +32,7 @@ static double rate(const gen_plan *p, const gen_denoiser *dn, const gen_gauss *l
         long n = 0;
         do {
             gen_start(p, 1u, 0u, index++, D, x);
-            *nfe = gen_integrate(p, grid, dn, law, x, w);
+            *nfe = gen_integrate(p, grid, dn, law, x, w, NULL);
             sink += x[0];
             n++;
             t = now() - t0;

@@ -71,6 +71,10 @@ R3="--set run.n_seeds=3 --set generate.n_samples=2000 --set generate.n_write=3 -
 "$BIN" generate "$GEN" -o "$WORK/gen_r1.h5" $R3
 mpirun_n 2 "$BIN" generate "$GEN" -o "$WORK/gen_r2.h5" $R3
 check gen:two-ranks-bitwise $GCHK same "$WORK/gen_r1.h5" "$WORK/gen_r2.h5"
+mpirun_n 4 "$BIN" generate "$GEN" -o "$WORK/gen_r4.h5" $R3 --set generate.sigma_skip=1
+"$BIN" generate "$GEN" -o "$WORK/gen_r1s.h5" $R3 --set generate.sigma_skip=1
+check gen:four-ranks-idle-bitwise $GCHK same "$WORK/gen_r1s.h5" "$WORK/gen_r4.h5"
+check gen:trajectories $GCHK traj "$WORK/gen_r4.h5"
 cli_expect_rc gen:dry-run 0 "nothing computed or written" "$BIN" generate "$GEN" -o "$WORK/gen_dry.h5" --dry-run
 check gen:dry-run-writes-nothing test ! -e "$WORK/gen_dry.h5" -a ! -e "$WORK/gen_dry.h5.partial"
 

@@ -5,6 +5,7 @@
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
   gen_check.py same A B             every /generate dataset bitwise equal
+  gen_check.py traj FILE            trajectories end at the written samples, levels descend
 Exit 1 with the reason when a check fails."""
 import sys
 
@@ -86,6 +87,21 @@ def curve(exact_path, *paths):
             fail("kurt(v) %.4f at sigma_skip %g outside [exact, 0]" % (ku[i], rows[i][0]))
     if not ku[-1] - ku[0] > NSE * np.hypot(se[0], se[-1]):
         fail("the curve does not separate its ends")
+
+
+def traj(path):
+    with h5py.File(path, "r") as f:
+        t, lev = f["/generate/trajectory"][...], f["/generate/levels"][...]
+        dirs = f["/generate/moments"].shape[1]
+    if not (np.all(np.diff(lev) < 0) and t.shape[2] == lev.size and t.shape[4] == dirs):
+        fail("levels or shapes wrong: %s %s" % (lev, t.shape))
+    if not np.all(np.isfinite(t)):
+        fail("non-finite trajectory values")
+    # At sigma_min the x0 estimate is the state itself (D = x + sigma^2 score, sigma = 0.002).
+    gap = np.abs(t[:, :, -1, 1, :] - t[:, :, -1, 0, :]).max()
+    if gap > 1e-3:
+        fail("D(x; sigma_min) differs from x by %g" % gap)
+    print("trajectories: %s, %d levels from %g to %g" % (t.shape, lev.size, lev[0], lev[-1]))
 
 
 def same(a, b):

@@ -47,7 +47,7 @@ static double traj_err(gen_sampler kind, int n, double skip)
     gen_level(&p, p.sigma_max, &a0, &s0);
     gen_level(&p, p.sigma_min, &a1, &s1);
     gen_gauss_jump(&g, a0, s0, a1, s1, y);
-    long nfe = gen_integrate(&p, grid, &dn, &g, x, work);
+    long nfe = gen_integrate(&p, grid, &dn, &g, x, work, NULL);
     if (skip == 0) assert_int_equal(nfe, gen_nfe_full(&p));
     double e = 0;
     for (int i = 0; i < D; i++)
@@ -115,8 +115,48 @@ static void test_nfe_and_grid(void **state)
     for (int k = 0; k <= 12; k += 4) {
         p.sigma_skip = k ? grid[k] : 0;
         gen_start(&p, 1u, 1u, 0u, D, x);
-        assert_int_equal(gen_integrate(&p, grid, &dn, &g, x, w), 2 * (17 - k));
+        assert_int_equal(gen_integrate(&p, grid, &dn, &g, x, w, NULL), 2 * (17 - k));
     }
+}
+
+/* The observer sees every level in order: skipped levels carry the exact flow (to roundoff), the
+ * integrated ones the sampler's state, the last one the returned sample. */
+typedef struct {
+    int next;
+    double x0[D], err_skipped, last[D];
+    const gen_gauss *g;
+    int k;
+} obs_ctx;
+
+static void obs_fn(gen_observer *o, int level, double s, const double *x)
+{
+    obs_ctx *c = o->ctx;
+    assert_int_equal(level, c->next++);
+    double y[D];
+    memcpy(y, c->x0, sizeof y);
+    gen_gauss_jump(c->g, 1, 80, 1, s, y);
+    for (int i = 0; i < D && level < c->k; i++)
+        c->err_skipped = fmax(c->err_skipped, fabs(x[i] - y[i]) / (1 + fabs(y[i])));
+    memcpy(c->last, x, sizeof c->last);
+}
+
+static void test_observer(void **state)
+{
+    (void)state;
+    gen_plan p = {.kind = GEN_HEUN, .n_steps = 18, .sigma_max = 80, .sigma_min = 0.002, .rho = 7};
+    double grid[19], x[D], w[3 * D];
+    gen_grid(&p, grid);
+    gen_gauss g = law();
+    gen_denoiser dn = gen_gauss_denoiser(&g);
+    p.sigma_skip = grid[6];
+    obs_ctx c = {.g = &g, .k = 6};
+    gen_observer o = {.fn = obs_fn, .ctx = &c};
+    gen_start(&p, 2u, 2u, 2u, D, x);
+    memcpy(c.x0, x, sizeof x);
+    gen_integrate(&p, grid, &dn, &g, x, w, &o);
+    assert_int_equal(c.next, 19);
+    assert_true(c.err_skipped < 1e-13);
+    assert_memory_equal(c.last, x, sizeof x);
 }
 
 /* Jumps compose and the generated variance formula is the jump of a variance. */
@@ -239,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_orders),       cmocka_unit_test(test_teleport_gaussian),
         cmocka_unit_test(test_nfe_and_grid), cmocka_unit_test(test_jump_algebra),
         cmocka_unit_test(test_mcm_clone),    cmocka_unit_test(test_linear_denoiser),
+        cmocka_unit_test(test_observer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
