@@ -42,6 +42,8 @@ source tests/cli/test_gaussian.sh
 if [ "$MODE" = "--asan" ]; then
     echo "== distributed matrices, covariances, user data (ASan) =="
     source tests/cli/test_covar_asan.sh
+    echo "== generation (ASan) =="
+    source tests/cli/test_generate_asan.sh
 fi
 if [ "$MODE" != "--asan" ]; then
     echo "== MPI tests (1, 2, 4 ranks) =="
