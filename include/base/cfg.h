@@ -75,7 +75,7 @@ typedef struct {
     } sample;
     struct { /* mcmsim generate (core/gen.h) */
         int data, score, sampler;
-        long n_steps;
+        long n_steps, skip_steps;
         double sigma_max, sigma_min, rho, sigma_skip, tau;
         long n_samples, n_write;
     } generate;

@@ -27,6 +27,19 @@ void cfg_check_generate(const cfg_resolved *c, const unsigned char *ok, cfg_erro
     }
     if (!ok[isk]) return;
     double sk = gen_value(c, isk);
+    int ik = cfg_find("generate", "skip_steps"), in = cfg_find("generate", "n_steps");
+    if (ok[ik] && ok[in] && c->v.generate.skip_steps > 0) {
+        if (sk != 0)
+            cfg_error_key(err, cfg_where(c, ik), "generate", "skip_steps",
+                          "%ld steps and generate.sigma_skip = %g (from %s) both ask for a "
+                          "teleportation, expected one of them",
+                          c->v.generate.skip_steps, sk, c->origin[isk]);
+        else if (c->v.generate.skip_steps > c->v.generate.n_steps)
+            cfg_error_key(err, cfg_where(c, ik), "generate", "skip_steps",
+                          "%ld is beyond the schedule's generate.n_steps = %ld (from %s), expected "
+                          "0 .. n_steps",
+                          c->v.generate.skip_steps, c->v.generate.n_steps, c->origin[in]);
+    }
     if (sk != 0 && !(sk >= lo && sk <= hi))
         cfg_error_key(err, cfg_where(c, isk), "generate", "sigma_skip",
                       "%g lies outside [generate.sigma_min, generate.sigma_max] = [%g, %g], "

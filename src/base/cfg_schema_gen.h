@@ -72,6 +72,16 @@
      .help =
          "analytical teleportation: Gaussian closed form from sigma_max to sigma_skip, then the "
          "score (0: none)"},
+    {FIELD(generate, skip_steps),
+     .type = CFG_INT,
+     .def = "0",
+     .min = 0,
+     .max = 1e6,
+     .restart = CFG_FIXED,
+     .units = "steps",
+     .help =
+         "teleportation by steps: jump to the k-th level of the schedule (0: none; exclusive with "
+         "sigma_skip)"},
     {FIELD(generate, tau),
      .type = CFG_DOUBLE,
      .def = "1e12",

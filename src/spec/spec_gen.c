@@ -4,6 +4,9 @@
 #include "core/gtheory.h"
 #include "spec/spec_gauss.h"
 
+#include "base/log.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 /* The parsed enum index is stored as the gen enum: the schema strings list them in order. */
@@ -26,6 +29,12 @@ void spec_gen_build(spec_gen *g, const cfg_t *c)
     g->n_samples = c->generate.n_samples;
     g->n_write = c->generate.n_write;
     g->tau = c->generate.tau;
+    if (c->generate.skip_steps > 0) { /* the level itself, so the grid points match exactly */
+        double *lev = LOG_CALLOC((size_t)g->plan.n_steps + 1, sizeof(double));
+        gen_grid(&g->plan, lev);
+        g->plan.sigma_skip = lev[c->generate.skip_steps];
+        free(lev);
+    }
     spec_gauss sg; /* only its setup: the theory's switches */
     cfg_t one = *c;
     one.gaussian.spectrum = GT_SPEC_POWER, one.mcm.d.n = 1, one.mcm.d.v[0] = 3;

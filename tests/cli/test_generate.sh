@@ -64,6 +64,10 @@ for s in 10 2 1 0.5 0.25 0.1 0.002; do
 done
 check gen:teleport-curve-monotone $GCHK curve "${curve[@]}"
 $GCHK curve "${curve[@]}" | sed 's/^/    /'
+# EDM's N = 18 grid (n_steps = 17): skipping k = 4 levels jumps to sigma 19.352, NFE 2 (17 - 4).
+cli_expect_rc gen:skip-steps-nfe 0 "|    26     8" "$BIN" generate "$GEN" -o "$WORK/gen_k.h5" \
+    --set generate.n_steps=17 --set generate.skip_steps=4 --set generate.n_samples=10
+check gen:skip-steps-level $PY -c "import h5py,sys; a=h5py.File(sys.argv[1])['/generate'].attrs['sigma_skip']; sys.exit(int(abs(a-19.352)>1e-3))" "$WORK/gen_k.h5"
 cli_expect_rc gen:nfe-saved 0 "|    76    84" "$BIN" generate "$GEN" -o "$WORK/gen_n.h5" --set generate.sigma_skip=2 --set generate.n_samples=10
 
 # Rank-count independence: 3 tasks on 1 and 2 ranks, bitwise.
@@ -92,3 +96,5 @@ genbad random-spikes "key 'generate.data': the MCM's Gaussian clone" --set mcm.s
 genbad file-spectrum "key 'gaussian.spectrum': generate needs the spectrum" --set generate.data=gaussian --set gaussian.spectrum=file --set gaussian.file=x.h5
 genbad sigma-order "key 'generate.sigma_max': 0.001 is not above" --set generate.sigma_max=0.001
 genbad skip-range "key 'generate.sigma_skip': 100 lies outside" --set generate.sigma_skip=100
+genbad skip-both "key 'generate.skip_steps': 2 steps and generate.sigma_skip = 1" --set generate.skip_steps=2 --set generate.sigma_skip=1
+genbad skip-beyond "key 'generate.skip_steps': 90 is beyond the schedule's generate.n_steps = 80" --set generate.skip_steps=90
