@@ -37,6 +37,17 @@ check gen:ddim-modes-closed-form $GCHK modes "$WORK/gen_dd.h5"
 "$BIN" generate "$GEN" -o "$WORK/gen_tg.h5" $GG --set generate.n_steps=160 --set generate.sigma_max=3 --set generate.sigma_skip=0.5 --quiet
 check gen:gauss-teleport-no-change $GCHK modes "$WORK/gen_tg.h5"
 
+# Trajectories of Gaussian data follow §4.1 level by level (Heun, 160 steps), exactly (to
+# roundoff) where teleported, and the x0 estimate is the Gaussian shrinkage of the state; a
+# coarse 10-step Heun run fails the same check.
+TW="--set generate.n_write=4 --set generate.n_samples=4"
+"$BIN" generate "$GEN" -o "$WORK/gen_tj.h5" $GG $TW --set generate.n_steps=160 --quiet
+check gen:trajectory-closed-form $GCHK traj_gauss "$WORK/gen_tj.h5" 1e-3
+"$BIN" generate "$GEN" -o "$WORK/gen_tj1.h5" $GG $TW --set generate.n_steps=10 --set generate.sigma_skip=0.002 --quiet
+check gen:trajectory-teleported-exact $GCHK traj_gauss "$WORK/gen_tj1.h5" 1e-12
+"$BIN" generate "$GEN" -o "$WORK/gen_tj2.h5" $GG $TW --set generate.n_steps=10 --quiet
+cli_expect_rc gen:trajectory-coarse-detected 1 "FAIL" $GCHK traj_gauss "$WORK/gen_tj2.h5" 1e-3
+
 # The [gaussian] theory's linear denoisers (score = linear): at the optimum the data covariance
 # up to sigma_0, sigma_T; during training (tau = 0.3, 3) lambda~_k(tau) of gaussian-theory.md
 # §3.2 (one layer, with Ei) and §3.3 (W = P P^T), VP through DDIM; a checkpoint is not the optimum.

@@ -6,6 +6,7 @@
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
   gen_check.py same A B             every /generate dataset bitwise equal
   gen_check.py traj FILE            trajectories end at the written samples, levels descend
+  gen_check.py traj_gauss FILE TOL  Gaussian data: the state along e_0, e_1 follows §4.1
 Exit 1 with the reason when a check fails."""
 import sys
 
@@ -102,6 +103,25 @@ def traj(path):
     if gap > 1e-3:
         fail("D(x; sigma_min) differs from x by %g" % gap)
     print("trajectories: %s, %d levels from %g to %g" % (t.shape, lev.size, lev[0], lev[-1]))
+
+
+def traj_gauss(path, tol):
+    """x_k(sigma) = x_k(sigma_T) sqrt((lambda_k + sigma^2) / (lambda_k + sigma_T^2)) and the x0
+    estimate lambda_k / (lambda_k + sigma^2) x_k (gaussian-theory.md §4.1, §1.3) along the axis
+    directions 0 and 1 (EDM, zero mean)."""
+    with h5py.File(path, "r") as f:
+        t, lev = f["/generate/trajectory"][...], f["/generate/levels"][...]
+        lam = f["/generate/mode_var"][0, :2, 3]
+    worst = 0.0
+    for k in range(2):
+        x = t[:, :, :, 0, k]
+        want = x[:, :, :1] * np.sqrt((lam[k] + lev**2) / (lam[k] + lev[0]**2))
+        worst = max(worst, np.max(np.abs(x - want) / (np.abs(want) + 1e-300)))
+        dk = t[:, :, :, 1, k]
+        worst = max(worst, np.max(np.abs(dk - lam[k] / (lam[k] + lev**2) * x) / (np.abs(dk) + 1e-300)))
+    print("trajectory vs closed form: worst relative error %.3g (tolerance %s)" % (worst, tol))
+    if not worst <= float(tol):
+        fail("trajectory off the closed form by %.3g" % worst)
 
 
 def same(a, b):
