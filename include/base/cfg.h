@@ -78,6 +78,7 @@ typedef struct {
         long n_steps, skip_steps;
         double sigma_max, sigma_min, rho, sigma_skip, tau;
         long n_samples, n_write;
+        int kick;
     } generate;
     struct {
         int family;

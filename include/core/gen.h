@@ -117,6 +117,10 @@ typedef struct gen_observer {
  * observer. Returns the NFE (the observer's own evaluations are not counted). */
 long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn,
                    const gen_gauss *tele, double *x, double *work, gen_observer *obs);
+/* The same from level i0 of the grid (x is the state at grid[i0]; the observer sees levels
+ * i0 .. n_steps): the continuation of a kicked state (§4.3). */
+long gen_integrate_from(const gen_plan *p, const double *grid, int i0, const gen_denoiser *dn,
+                        const gen_gauss *tele, double *x, double *work, gen_observer *obs);
 /* NFE of the full schedule (no teleportation): n_steps (Euler, DDIM) or 2 n_steps (Heun). */
 long gen_nfe_full(const gen_plan *p);
 

@@ -11,6 +11,7 @@ typedef struct {
     gen_data data;
     gen_score score;
     long n_samples, n_write;
+    int kick;       /* kick responses of the written samples */
     double tau;     /* score = linear: training time of the theory's weights */
     gt_setup setup; /* the [gaussian] theory, PF-ODE range of [generate] */
 } spec_gen;

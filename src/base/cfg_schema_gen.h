@@ -107,3 +107,10 @@
      .restart = CFG_CHANGEABLE,
      .units = "samples",
      .help = "generated samples written per task (/generate/samples), the first n_write"},
+    {FIELD(generate, kick),
+     .type = CFG_BOOL,
+     .def = "false",
+     .restart = CFG_CHANGEABLE,
+     .units = "",
+     .help = "written samples: response of the final sample to a kick along each direction at each "
+             "level (/generate/kick)"},

@@ -36,6 +36,7 @@ typedef struct {
     double *samples;  /* [nown][nwrite][dmax], NaN beyond d */
     int nlev;         /* n_steps + 1 levels of the trajectories */
     double *traj;     /* [nown][nwrite][nlev][8] w.x and w.D(x) on the 4 directions */
+    double *kick;     /* [nown][nwrite][nlev][4] d(w.x_final) / d(w.x at the level), or NULL */
 } gd_result;
 
 /* One task's law, directions and denoiser. */
@@ -189,9 +190,32 @@ static void gd_modes(const spec_gen *sg, const gd_task *k, const double *s2, con
 typedef struct {
     const gd_task *k;
     const gen_plan *plan;
-    double *row; /* [nlev][8] */
-    double *D;   /* d doubles */
+    const double *grid;
+    double *row;  /* [nlev][8] */
+    double *kick; /* [nlev][4] or NULL */
+    double *D;    /* d doubles */
+    double *xk;   /* 4 d doubles: kicked state and its work space */
 } gd_traj;
+
+/* The response of w.x_final to a kick eps w at this level, by a central difference of two
+ * continuations with the same sampler (teleportation included above sigma_skip): exact for a
+ * linear flow, O(eps^2) otherwise. */
+static void gd_kick(gd_traj *t, int level, const double *x)
+{
+    int d = t->k->d;
+    double eps = 1e-5 * (1.0 + t->grid[level]), *y = t->xk, *w = t->xk + d;
+    for (int j = 0; j < GD_ND; j++) {
+        const double *dir = t->k->dir[j];
+        double h[2];
+        for (int sgn = 0; sgn < 2; sgn++) {
+            for (int i = 0; i < d; i++)
+                y[i] = x[i] + (sgn ? -eps : eps) * dir[i];
+            gen_integrate_from(t->plan, t->grid, level, &t->k->den, &t->k->law, y, w, NULL);
+            h[sgn] = mcm_dot(dir, y, d);
+        }
+        t->kick[level * GD_ND + j] = (h[0] - h[1]) / (2.0 * eps);
+    }
+}
 
 static void gd_traj_fn(gen_observer *o, int level, double s, const double *x)
 {
@@ -203,6 +227,7 @@ static void gd_traj_fn(gen_observer *o, int level, double s, const double *x)
         t->row[level * 2 * GD_ND + j] = mcm_dot(t->k->dir[j], x, t->k->d);
         t->row[level * 2 * GD_ND + GD_ND + j] = mcm_dot(t->k->dir[j], t->D, t->k->d);
     }
+    if (t->kick) gd_kick(t, level, x);
 }
 
 static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int row, gd_result *r)
@@ -229,13 +254,21 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
     double *s2 = LOG_CALLOC(GD_NMODE_MAX, sizeof(double)),
            *s4 = LOG_CALLOC(GD_NMODE_MAX, sizeof(double));
     long nfe = 0;
-    gd_traj tr = {.k = &k, .plan = &sg->plan, .D = LOG_CALLOC((size_t)d, sizeof(double))};
+    gd_traj tr = {.k = &k,
+                  .plan = &sg->plan,
+                  .grid = grid,
+                  .D = LOG_CALLOC((size_t)d, sizeof(double)),
+                  .xk = LOG_CALLOC(4 * (size_t)d, sizeof(double))};
     gen_observer obs = {.fn = gd_traj_fn, .ctx = &tr};
     for (int64_t i = 0; i < sg->n_samples; i++) {
         gen_start(&sg->plan, (uint32_t)c->run.seed, t->id, (uint64_t)i, d, x);
         tr.row = i < r->nwrite ? &r->traj[((size_t)row * (size_t)r->nwrite + (size_t)i) *
                                           (size_t)r->nlev * 2 * GD_ND]
                                : NULL;
+        tr.kick =
+            tr.row && r->kick
+                ? &r->kick[((size_t)row * (size_t)r->nwrite + (size_t)i) * (size_t)r->nlev * GD_ND]
+                : NULL;
         nfe = gen_integrate(&sg->plan, grid, &k.den, &k.law, x, w, tr.row ? &obs : NULL);
         double h[GD_ND];
         for (int j = 0; j < GD_ND; j++)
@@ -252,15 +285,18 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
     int64_t *nf = &r->nfe[(size_t)row * 3];
     nf[0] = nfe, nf[1] = gen_nfe_full(&sg->plan), nf[2] = nf[1] - nf[0];
     projstat_free(&acc);
-    free(grid), free(x), free(w), free(s2), free(s4), free(tr.D);
+    free(grid), free(x), free(w), free(s2), free(s4), free(tr.D), free(tr.xk);
     gd_task_free(sg->data, &k);
 }
 
-static void gd_alloc(gd_result *r, int nown, int bins, int nmode, int nwrite, int dmax, int nlev)
+static void gd_alloc(gd_result *r, int nown, int bins, int nmode, int nwrite, int dmax, int nlev,
+                     int kick)
 {
     size_t n = (size_t)(nown > 0 ? nown : 1), rows = n * GD_ND, b = (size_t)bins;
     *r = (gd_result){
         .nown = nown, .bins = bins, .nmode = nmode, .nwrite = nwrite, .dmax = dmax, .nlev = nlev};
+    if (kick && nwrite)
+        r->kick = LOG_CALLOC(n * (size_t)nwrite * (size_t)nlev * GD_ND, sizeof(double));
     r->traj = LOG_CALLOC(n * (size_t)(nwrite > 0 ? nwrite : 1) * (size_t)nlev * 2 * GD_ND,
                          sizeof(double));
     r->mom = LOG_CALLOC(rows * GD_NM, sizeof(double));
@@ -282,7 +318,7 @@ static void gd_release(gd_result *r)
 {
     free(r->mom), free(r->theory), free(r->gvar), free(r->cov), free(r->hist);
     free(r->outside), free(r->edges), free(r->nfe), free(r->mode), free(r->samples);
-    free(r->traj);
+    free(r->traj), free(r->kick);
 }
 
 static void gd_write_attrs(h5out_file *f, const spec_gen *sg)
@@ -321,6 +357,15 @@ static void gd_write_samples(h5out_file *f, const spec_gen *sg, const task_list 
                      "and of the denoiser's x0 estimate along the PF-ODE at each level of "
                      "/generate/levels (teleported levels: the exact Gaussian flow)",
                      "x units");
+    if (r->kick) {
+        hsize_t dk[4] = {nt, (hsize_t)r->nwrite, (hsize_t)r->nlev, GD_ND};
+        h5out_write_rows(f, "/generate/kick", H5T_NATIVE_DOUBLE, 4, dk, r0, st, own, r->kick,
+                         "[task][sample][level][direction] response d(w.x_final) / d(w.x) of the "
+                         "final sample to a kick along w at each level (central difference of "
+                         "two continuations; Gaussian: sqrt((lambda + sigma_0^2) / (lambda + "
+                         "sigma^2)))",
+                         "1");
+    }
     double *lev = LOG_CALLOC((size_t)r->nlev, sizeof(double));
     gen_grid(&sg->plan, lev);
     hsize_t dl[1] = {(hsize_t)r->nlev};
@@ -515,7 +560,7 @@ int cmd_generate(const cmd_opts *o, const cfg_resolved *cr)
     h5out_create(&f, cmd_output_path(o, cr), cr, "generate");
     gd_result r;
     gd_alloc(&r, task_count_owned(tl.n, rank, size), c->stats.bins, nmode, nwrite, dmax,
-             sg.plan.n_steps + 1);
+             sg.plan.n_steps + 1, sg.kick);
     for (int i = 0; i < r.nown; i++)
         gd_run_task(c, &sg, &tl.t[rank + i * size], i, &r);
     gd_write(&f, &sg, &tl, &r);

@@ -236,38 +236,38 @@ static long gen_step(const gen_plan *p, const gen_denoiser *dn, double s0, doubl
     return 2;
 }
 
-/* The skipped levels 0 .. i-1 for the observer: the jump from sigma_max to each, on a copy. */
-static void observe_skipped(const gen_plan *p, const double *grid, const gen_gauss *tele, int n,
-                            const double *x, double *tmp, gen_observer *obs)
+/* The skipped levels i0 .. n-1 for the observer: the jump from grid[i0] to each, on a copy. */
+static void observe_skipped(const gen_plan *p, const double *grid, const gen_gauss *tele, int i0,
+                            int n, const double *x, double *tmp, gen_observer *obs)
 {
     double a0, g0, a1, g1;
-    gen_level(p, grid[0], &a0, &g0);
-    for (int j = 0; j < n; j++) {
+    gen_level(p, grid[i0], &a0, &g0);
+    for (int j = i0; j < n; j++) {
         memcpy(tmp, x, (size_t)tele->d * sizeof(double));
         gen_level(p, grid[j], &a1, &g1);
-        if (j) gen_gauss_jump(tele, a0, g0, a1, g1, tmp);
+        if (j > i0) gen_gauss_jump(tele, a0, g0, a1, g1, tmp);
         obs->fn(obs, j, grid[j], tmp);
     }
 }
 
 /* Grid points at or above sigma_skip (relative 1e-12) are covered by the jump. */
-long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn,
-                   const gen_gauss *tele, double *x, double *work, gen_observer *obs)
+long gen_integrate_from(const gen_plan *p, const double *grid, int i0, const gen_denoiser *dn,
+                        const gen_gauss *tele, double *x, double *work, gen_observer *obs)
 {
-    double s = grid[0];
-    int i = 1;
-    if (p->sigma_skip > 0 && p->sigma_skip < grid[0]) {
+    double s = grid[i0];
+    int i = i0 + 1;
+    if (p->sigma_skip > 0 && p->sigma_skip < grid[i0]) {
         if (!tele) LOG_DIE("gen_integrate: teleportation without a Gaussian law");
         while (i <= p->n_steps && grid[i] >= p->sigma_skip * (1.0 - 1e-12))
             i++;
-        if (obs) observe_skipped(p, grid, tele, i, x, work, obs);
+        if (obs) observe_skipped(p, grid, tele, i0, i, x, work, obs);
         double a0, g0, a1, g1;
-        gen_level(p, grid[0], &a0, &g0);
+        gen_level(p, grid[i0], &a0, &g0);
         gen_level(p, p->sigma_skip, &a1, &g1);
         gen_gauss_jump(tele, a0, g0, a1, g1, x);
         s = p->sigma_skip;
     } else if (obs) {
-        obs->fn(obs, 0, grid[0], x);
+        obs->fn(obs, i0, grid[i0], x);
     }
     long nfe = 0;
     for (; i <= p->n_steps; i++) {
@@ -276,4 +276,10 @@ long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn
         if (obs) obs->fn(obs, i, s, x);
     }
     return nfe;
+}
+
+long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn,
+                   const gen_gauss *tele, double *x, double *work, gen_observer *obs)
+{
+    return gen_integrate_from(p, grid, 0, dn, tele, x, work, obs);
 }

@@ -29,6 +29,7 @@ void spec_gen_build(spec_gen *g, const cfg_t *c)
     g->n_samples = c->generate.n_samples;
     g->n_write = c->generate.n_write;
     g->tau = c->generate.tau;
+    g->kick = c->generate.kick;
     if (c->generate.skip_steps > 0) { /* the level itself, so the grid points match exactly */
         double *lev = LOG_CALLOC((size_t)g->plan.n_steps + 1, sizeof(double));
         gen_grid(&g->plan, lev);

@@ -48,6 +48,16 @@ check gen:trajectory-teleported-exact $GCHK traj_gauss "$WORK/gen_tj1.h5" 1e-12
 "$BIN" generate "$GEN" -o "$WORK/gen_tj2.h5" $GG $TW --set generate.n_steps=10 --quiet
 cli_expect_rc gen:trajectory-coarse-detected 1 "FAIL" $GCHK traj_gauss "$WORK/gen_tj2.h5" 1e-3
 
+# Kicks (§4.3): with Gaussian data the response is the transfer sqrt((lambda + sigma_0^2) /
+# (lambda + sigma^2)); with the exact MCM score it is Gaussian along u but not along v (the
+# fourth cumulant commits late and sharply), which the same check detects.
+KW="--set generate.n_write=2 --set generate.n_samples=2 --set generate.kick=true"
+"$BIN" generate "$GEN" -o "$WORK/gen_kg.h5" $GG $KW --quiet
+check gen:kick-gaussian-transfer $GCHK kick "$WORK/gen_kg.h5" 2e-3 0,1
+"$BIN" generate "$GEN" -o "$WORK/gen_km.h5" $KW --quiet
+check gen:kick-mcm-u-gaussian $GCHK kick "$WORK/gen_km.h5" 2e-3 1
+cli_expect_rc gen:kick-mcm-v-not-gaussian 1 "FAIL" $GCHK kick "$WORK/gen_km.h5" 2e-2 2
+
 # The [gaussian] theory's linear denoisers (score = linear): at the optimum the data covariance
 # up to sigma_0, sigma_T; during training (tau = 0.3, 3) lambda~_k(tau) of gaussian-theory.md
 # §3.2 (one layer, with Ei) and §3.3 (W = P P^T), VP through DDIM; a checkpoint is not the optimum.

@@ -4,6 +4,7 @@
   gen_check.py modes_vs FILE OTHER  FILE's generated mode variances = OTHER's closed form
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
+  gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2))
   gen_check.py same A B             every /generate dataset bitwise equal
   gen_check.py traj FILE            trajectories end at the written samples, levels descend
   gen_check.py traj_gauss FILE TOL  Gaussian data: the state along e_0, e_1 follows §4.1
@@ -122,6 +123,22 @@ def traj_gauss(path, tol):
     print("trajectory vs closed form: worst relative error %.3g (tolerance %s)" % (worst, tol))
     if not worst <= float(tol):
         fail("trajectory off the closed form by %.3g" % worst)
+
+
+def kick(path, tol, dirs):
+    """§4.3: for a Gaussian score the final sample responds to a kick at level sigma along an
+    eigendirection of variance lambda by sqrt((lambda + sigma_0^2) / (lambda + sigma^2))."""
+    with h5py.File(path, "r") as f:
+        k, lev, th = f["/generate/kick"][...], f["/generate/levels"][...], f["/generate/theory"][...]
+    worst = 0.0
+    for j in (int(x) for x in dirs.split(",")):
+        for t in range(k.shape[0]):
+            lam = th[t, j, 1]
+            want = np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
+            worst = max(worst, np.max(np.abs(k[t, :, :, j] - want)))
+    print("kick response vs Gaussian transfer along %s: worst %.3g (tolerance %s)" % (dirs, worst, tol))
+    if not worst <= float(tol):
+        fail("kick response off the Gaussian transfer by %.3g" % worst)
 
 
 def same(a, b):
