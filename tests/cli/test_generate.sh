@@ -23,6 +23,8 @@ check gen:exact-score-var-u-kurt-v $GCHK mcm "$WORK/gen_ex.h5" exact
 check gen:gaussian-score-kurt-v-zero $GCHK mcm "$WORK/gen_ga.h5" gauss
 # Deliberately wrong: the Gaussian score's samples do not pass the exact-score check.
 cli_expect_rc gen:wrong-score-detected 1 "FAIL" $GCHK mcm "$WORK/gen_ga.h5" exact
+"$BIN" generate "$GEN" -o "$WORK/gen_vp.h5" --set generate.sampler=ddim --set generate.n_steps=400 --quiet
+check gen:exact-score-vp-ddim $GCHK mcm "$WORK/gen_vp.h5" exact
 "$BIN" generate "$GEN" -o "$WORK/gen_co.h5" --set mcm.coupling=sign --set generate.n_samples=10000 --quiet
 check gen:coupled-latents-exact $GCHK mcm "$WORK/gen_co.h5" exact
 
