@@ -42,6 +42,8 @@ source tests/cli/test_gaussian.sh
 if [ "$MODE" = "--asan" ]; then
     echo "== distributed matrices, covariances, user data (ASan) =="
     source tests/cli/test_covar_asan.sh
+    echo "== generation (ASan) =="
+    source tests/cli/test_generate_asan.sh
 fi
 if [ "$MODE" != "--asan" ]; then
     echo "== MPI tests (1, 2, 4 ranks) =="
@@ -59,6 +61,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_build.sh
     echo "== user data sets and clones =="
     source tests/cli/test_userdata.sh
+    echo "== generation: PF-ODE samplers, teleportation (mcmsim generate) =="
+    source tests/cli/test_generate.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi

@@ -73,6 +73,13 @@ typedef struct {
         long n;
         long task;
     } sample;
+    struct { /* mcmsim generate (core/gen.h) */
+        int data, score, sampler;
+        long n_steps, skip_steps;
+        double sigma_max, sigma_min, rho, sigma_skip, tau;
+        long n_samples, n_write;
+        int kick;
+    } generate;
     struct {
         int family;
         long K, L;

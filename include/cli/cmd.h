@@ -50,6 +50,9 @@ int cmd_covar(const cmd_opts *o, const cfg_resolved *c);
 /* The exact theory of linear denoisers on Gaussian data ([gaussian]): weights, generated
  * variances, KL, emergence times and alpha; no training. */
 int cmd_gaussian(const cmd_opts *o, const cfg_resolved *c);
+/* Samples of the probability-flow ODE (exact MCM or Gaussian score, teleportation) and their
+ * projection statistics next to the data's exact values ([generate]). */
+int cmd_generate(const cmd_opts *o, const cfg_resolved *c);
 /* n samples of x0 and x_t with their latents, for inspection and external tools. */
 int cmd_sample(const cmd_opts *o, const cfg_resolved *c);
 

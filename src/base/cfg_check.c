@@ -324,6 +324,7 @@ void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors 
     check_engine(c, ok, err);
     check_gaussian_spectrum(c, ok, err);
     check_gaussian_switches(c, ok, err);
+    cfg_check_generate(c, ok, err);
     check_covar(c, ok, err);
     check_train(c, ok, err);
     check_coupling(c, ok, err);

@@ -31,5 +31,7 @@ void cfg_describe_expected(const cfg_entry *e, char *buf, size_t len);
 void cfg_trim(char *s);
 /* Cross-key rules of the schema; ok[i] is nonzero when key i resolved without error. */
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err);
+/* The [generate] part of them (cfg_check_gen.c). */
+void cfg_check_generate(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err);
 
 #endif

@@ -96,6 +96,8 @@ const cfg_entry cfg_schema[] = {
      .max = CFG_LIST_MAX * (double)LIMITS_MAX_REPLICAS - 1, .restart = CFG_CHANGEABLE, .units = "1",
      .help = "task drawn by 'mcmsim sample', index d_index x n_seeds + seed_index (d-major)"},
 
+#include "cfg_schema_gen.h"
+
     /* [model] */
     {FIELD(model, family), .type = CFG_ENUM, .def = "neuron",
      .enums = "neuron|twolayer|mlp|linear|symlinear", .restart = CFG_FIXED, .units = "",

@@ -22,6 +22,7 @@ static const char *const main_usage =
     "       mcmsim covar CONFIG [same options]\n"
     "       mcmsim theory CONFIG [--set section.key=value]...\n"
     "       mcmsim gaussian CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
+    "       mcmsim generate CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
     "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
     "       mcmsim --help | --version\n"
     "\n"
@@ -31,6 +32,9 @@ static const char *const main_usage =
     "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
     "  gaussian the exact theory of linear denoisers on Gaussian data ([gaussian]): weights,\n"
     "           generated variances, KL, emergence times tau* and alpha (seconds, no training)\n"
+    "  generate per task, samples of the probability-flow ODE ([generate]: exact MCM or\n"
+    "           Gaussian score, Euler/Heun/DDIM, teleportation to sigma_skip) and their\n"
+    "           moments along m, u, v, r next to the data's exact values\n"
     "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
     "  covar    per task (d x sweep x replica x covar.alpha), the sample covariance on a\n"
     "           ScaLAPACK grid: spectrum, top eigenvectors vs m, u, v, BBP, clone samples\n"
@@ -79,7 +83,8 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    const char *known[] = {"run", "stats", "sample", "theory", "analyze", "covar", "gaussian"};
+    const char *known[] = {"run",     "stats", "sample",   "theory",
+                           "analyze", "covar", "gaussian", "generate"};
     int ok = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok |= !strcmp(o->command, known[i]);
@@ -177,6 +182,8 @@ int main(int argc, char **argv)
         rc = cmd_gaussian(&o, &cfg);
     } else if (!strcmp(o.command, "covar")) {
         rc = cmd_covar(&o, &cfg);
+    } else if (!strcmp(o.command, "generate")) {
+        rc = cmd_generate(&o, &cfg);
     } else if (!strcmp(o.command, "stats")) {
         rc = cmd_stats(&o, &cfg);
     } else {

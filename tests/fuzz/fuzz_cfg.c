@@ -5,8 +5,8 @@
  * command line may carry them). It goes through cfg_load_text, the path cfg_load takes after
  * reading a file, so everything from the bytes to the validated configuration is covered. A
  * valid configuration then goes through the spec layer as a run would: the task list, every
- * task's spec_train and theory inputs (a sample of them for long lists) and the analysis
- * inputs.
+ * task's spec_train and theory inputs (a sample of them for long lists), the analysis
+ * inputs and the generation plan.
  *
  * Besides crashes, leaks and undefined behaviour (the sanitizers), a finding is any broken
  * promise checked below: messages are UTF-8 text without control characters and name the file
@@ -16,6 +16,7 @@
  * (exit) in the spec layer is reported by libFuzzer as "fuzz target exited". */
 #include "base/cfg.h"
 #include "spec/spec.h"
+#include "spec/spec_gen.h"
 #include "spec/task.h"
 
 #include <math.h>
@@ -189,6 +190,12 @@ static void check_specs(const cfg_t *v)
         CHECK(sa.steps[k] >= 1);
     spec_analysis_free(&sa);
     task_list_free(&tl);
+    spec_gen g; /* the sigma range and teleportation level the cross-key rules promise */
+    spec_gen_build(&g, v);
+    CHECK(g.plan.n_steps >= 1 && g.plan.sigma_min > 0 && g.plan.sigma_max > g.plan.sigma_min);
+    CHECK(g.plan.sigma_skip == 0 ||
+          (g.plan.sigma_skip >= g.plan.sigma_min && g.plan.sigma_skip <= g.plan.sigma_max));
+    CHECK(g.setup.sigma_max == g.plan.sigma_max && isfinite(g.plan.rho) && g.plan.rho > 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -36,6 +36,10 @@ def quote(word):
 
 def words():
     text = open(os.path.join(ROOT, "src/base/cfg_schema.c"), encoding="utf-8").read()
+    # Fragments the table includes (#include "cfg_schema_*.h"), spliced in where they are included.
+    text = re.sub(r'#include "(cfg_schema_\w+\.h)"',
+                  lambda m: open(os.path.join(ROOT, "src/base", m.group(1)), encoding="utf-8").read(),
+                  text)
     seen, out = set(), []
 
     def add(w):
