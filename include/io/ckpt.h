@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

@@ -318,8 +318,27 @@ static void check_gaussian_switches(const cfg_resolved *c, const unsigned char *
     check_above(c, ok, err, "tau_min", "tau_max");
 }
 
+/* data.source names where the training data come from; data.file belongs to source = file
+ * (or to mcm, for configurations written before the key existed). */
+static void check_source(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int is = cfg_find("data", "source"), ifl = cfg_find("data", "file");
+    const cfg_t *v = &c->v;
+    if (!ok[is] || !ok[ifl]) return;
+    int none = !strcmp(v->data.file, "none");
+    if (cfg_enum_is(is, v->data.source, "file") && none)
+        cfg_error_key(err, cfg_where(c, is), "data", "source",
+                      "'file' needs data.file (got none), expected the HDF5 file of the data set");
+    if (cfg_enum_is(is, v->data.source, "gaussian") && !none)
+        cfg_error_key(err, cfg_where(c, ifl), "data", "file",
+                      "'%s' with data.source = gaussian (from %s), expected data.file = none "
+                      "(the samples come from N(mean, U Lambda U^T) of [gaussian])",
+                      v->data.file, c->origin[is]);
+}
+
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_source(c, ok, err);
     check_exact_loss(c, ok, err);
     check_engine(c, ok, err);
     check_gaussian_spectrum(c, ok, err);
