@@ -45,8 +45,8 @@ void gdata_init_sym(const gdata *g, int h, double *Pt);
  * sigma, into out[GDATA_NOBS(d)]: w_k = u_k^T W u_k [d], the population x0 loss of mode k,
  * l_k = lambda_k |W u_k - u_k|^2 + sigma^2 |W u_k|^2 [d] (aligned: the theory's
  * (lambda + sigma^2) w^2 - 2 lambda w + lambda), then the off-diagonal norm
- * (|U^T W U|_F^2 - sum_k w_k^2)^1/2, the mean term |(W - I) mu + b|^2 and the whole population
- * loss E|W x_sigma + b - x0|^2 = sum_k l_k + the mean term. work: d x d scratch (random basis). */
+ * |U^T W U - diag(w)|_F, the mean term |(W - I) mu + b|^2 and the whole population loss
+ * E|W x_sigma + b - x0|^2 = sum_k l_k + the mean term. work: 2 d x d scratch (random basis). */
 void gdata_observe(const gdata *g, const double *W, const double *b, double sigma, double *out,
                    double *work);
 

@@ -65,9 +65,9 @@ typedef struct {
     long step;        /* steps taken */
     uint64_t n_train; /* finite data: training set size, 0 online */
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
-    double *z;          /* Gaussian data: [B][d] normals of the batch */
-    uint64_t *gindex;   /* Gaussian data: [B] sample indices of the batch */
-    double loss_sum; /* training loss summed since the last engine_take_loss */
+    double *z;        /* Gaussian data: [B][d] normals of the batch */
+    uint64_t *gindex; /* Gaussian data: [B] sample indices of the batch */
+    double loss_sum;  /* training loss summed since the last engine_take_loss */
     long loss_n;
     /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and
      * net, opt, data and the buffers above stay empty; NULL: the direct engine. */

@@ -79,7 +79,7 @@ typedef struct {
      * (gdata_observe; n_gobs = GDATA_NOBS(d)), NaN where not observed; NULL, 0 otherwise. */
     int n_gobs;
     double *gobs;
-    double *gW, *gwork; /* [d][d] scratch of gdata_observe */
+    double *gW, *gwork; /* [d][d] and [2][d][d] scratch of gdata_observe */
 } observer;
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */

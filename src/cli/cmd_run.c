@@ -60,6 +60,8 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
     }
     mem += data + (spec_gauss_data(c) ? run_gauss_bytes(cr) : 0);
     double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
+    if (spec_gauss_data(c)) /* /gaussian/sgd: [task][time][mode] x 2 and more; the theory */
+        out += 8.0 * dd * ((double)tl->n * (double)c->observe.n_obs * 3 + 4.0 * c->gaussian.n_tau);
     char what[160];
     snprintf(what, sizeof what,
              "training (%s engine), %d tasks, %.3g steps in all, up to %.3g "
@@ -125,9 +127,14 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);
     const double **active = LOG_CALLOC((size_t)tl.n, sizeof(double *));
     ckpt_record *rec = LOG_CALLOC((size_t)tl.n, sizeof(ckpt_record));
-    run_loop_ctx x = {
-        .cr = cr, .ud = user ? &rd.ed : gauss ? &rg.ed : NULL, .st = &st, .ctl = &ctl, .rc = &rc,
-        .rec = rec};
+    run_loop_ctx x = {.cr = cr,
+                      .ud = user    ? &rd.ed
+                            : gauss ? &rg.ed
+                                    : NULL,
+                      .st = &st,
+                      .ctl = &ctl,
+                      .rc = &rc,
+                      .rec = rec};
     x.nrec = run_loop_restore(&set, &tl, skip, active, cost, rec);
     task_sched sch;
     task_sched_init(&sch, tl.n, cost, skip);

@@ -134,9 +134,9 @@ void gauss_theory_compute(const spec_gauss *g, gs_result *r)
 /* The [gaussian] keys that define the theory, as attributes of /gaussian. */
 static void gs_attrs(h5out_file *f, const cfg_resolved *cr, const spec_gauss *g)
 {
-    static const char *const keys[] = {"spectrum",  "model",     "process",   "objective",
-                                       "precond",   "dynamics",  "criterion",
-                                       "sigma_min", "sigma_max", "level",     "fit_lambda_min"};
+    static const char *const keys[] = {"spectrum",  "model",    "process",       "objective",
+                                       "precond",   "dynamics", "criterion",     "sigma_min",
+                                       "sigma_max", "level",    "fit_lambda_min"};
     char v[CFG_LIST_MAX * 24];
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         cfg_format_value(&cr->v, cfg_find("gaussian", keys[i]), v, sizeof v);
@@ -154,7 +154,8 @@ static void gs_attrs(h5out_file *f, const cfg_resolved *cr, const spec_gauss *g)
     h5out_attr_double(f->file, "/gaussian", "start_variance", gt_start_var(&g->setup));
 }
 
-void gauss_theory_write(h5out_file *f, const cfg_resolved *cr, const spec_gauss *g, const gs_result *r)
+void gauss_theory_write(h5out_file *f, const cfg_resolved *cr, const spec_gauss *g,
+                        const gs_result *r)
 {
     hsize_t d = (hsize_t)r->d, nt = (hsize_t)r->nt, td[2] = {nt, d}, t2[2] = {nt, 2};
     hsize_t lv[2] = {d, GS_NLEV}, al[2] = {GT_NFIT, GS_NFITCOL};
@@ -238,4 +239,3 @@ void gauss_theory_table(const spec_gauss *g, const gs_result *r)
              gt_has_closed_form(&g->setup) ? "closed forms" : "quadrature of §3.1", g->weight_level,
              r->kl[2 * (r->nt - 1)], r->kl[2 * (r->nt - 1) + 1]);
 }
-

@@ -61,10 +61,13 @@ static void rg_check_model(const cfg_resolved *cr, char *msg)
     rg_need(rg_is(cr, "train", "times", c->train.times, "fixed"), msg, cr, "train", "times",
             "one independent denoiser per level, expected train.times = fixed (a [sweep] t list "
             "gives one task per level)");
-    rg_need(rg_is(cr, "optim", "kind", c->optim.kind, "sgd"), msg, cr, "optim", "kind",
-            "the theory is gradient flow, expected optim.kind = sgd");
+    /* the linear families have no sphere rows: spherical SGD is plain SGD for them */
+    rg_need(!rg_is(cr, "optim", "kind", c->optim.kind, "adam"), msg, cr, "optim", "kind",
+            "the theory is gradient flow, expected optim.kind = sgd (or spherical, the same for "
+            "the linear families)");
     rg_need(rg_is(cr, "optim", "schedule", c->optim.schedule, "constant"), msg, cr, "optim",
-            "schedule", "tau = steps x eta needs a constant step, expected optim.schedule = constant");
+            "schedule",
+            "tau = steps x eta needs a constant step, expected optim.schedule = constant");
     rg_need(c->optim.weight_decay == 0, msg, cr, "optim", "weight_decay",
             "%g; the theory has no decay, expected 0", c->optim.weight_decay);
 }
@@ -80,7 +83,8 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
     rg_need(rg_is(cr, "gaussian", "precond", c->gaussian.precond, "none"), msg, cr, "gaussian",
             "precond", "SGD trains the unweighted loss, expected gaussian.precond = none");
     rg_need(rg_is(cr, "gaussian", "dynamics", c->gaussian.dynamics, "flow"), msg, cr, "gaussian",
-            "dynamics", "SGD is compared with the gradient flow, expected gaussian.dynamics = flow");
+            "dynamics",
+            "SGD is compared with the gradient flow, expected gaussian.dynamics = flow");
     rg_need(c->mcm.d.n == 1, msg, cr, "mcm", "d",
             "%d dimensions with data.source = gaussian, expected one value: the number of modes",
             c->mcm.d.n);
@@ -146,8 +150,7 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
         lo = fmin(lo, rg->sg.lambda[k]), hi = fmax(hi, rg->sg.lambda[k]);
     log_info("data: Gaussian N(%g, U Lambda U^T), %d modes, lambda in [%.4g, %.4g], %s basis, "
              "eta = %g\n",
-             c->gaussian.mean, d, lo, hi,
-             random ? "random orthogonal" : "identity", rg->eta);
+             c->gaussian.mean, d, lo, hi, random ? "random orthogonal" : "identity", rg->eta);
 }
 
 void run_gauss_free(run_gauss *rg)

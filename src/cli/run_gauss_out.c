@@ -6,9 +6,9 @@
  * ranks (each row has one owner), then, per replica and time, the weights psi_k(sigma_l) of
  * the levels give the generated variance of every mode (gdata_gen_var_levels: psi linear in
  * ln sigma between the trained levels, the gradient flow of the same tau below and above them,
- * PF-ODE from sigma_max to sigma_min) and the KL. The gradient flow of the same levels, read out the same way, is written as
- * /gaussian/sgd/gf: SGD and gf differ only by SGD noise and discrete steps, while
- * /gaussian/theory is the continuum of levels. */
+ * PF-ODE from sigma_max to sigma_min) and the KL. The gradient flow of the same levels, read out
+ * the same way, is written as /gaussian/sgd/gf: SGD and gf differ only by SGD noise and discrete
+ * steps, while /gaussian/theory is the continuum of levels. */
 #include "cli/run_gauss.h"
 
 #include "base/log.h"
@@ -25,14 +25,14 @@ enum { RG_NFIT = GT_NFIT * GS_NFITCOL };
 
 typedef struct {
     int d, L, R, nt, ng, nslot;
-    double *sigma;   /* [L] ascending levels */
-    int *tk;         /* [L][R] task index */
-    double *tau;     /* [nt] steps x eta */
-    double *step;    /* [nt] */
-    double *gobs;    /* [ntask][nslot][ng] every task's rows */
-    double *ltrain;  /* [ntask][nslot] training loss */
-    int wl;          /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
-    double s0, sT;   /* sigma_min, sigma_max */
+    double *sigma;  /* [L] ascending levels */
+    int *tk;        /* [L][R] task index */
+    double *tau;    /* [nt] steps x eta */
+    double *step;   /* [nt] */
+    double *gobs;   /* [ntask][nslot][ng] every task's rows */
+    double *ltrain; /* [ntask][nslot] training loss */
+    int wl;         /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
+    double s0, sT;  /* sigma_min, sigma_max */
 } rg_in;
 
 typedef struct {
@@ -120,8 +120,7 @@ static void rg_levels(rg_in *in, const cfg_resolved *cr, const task_list *tl, do
     for (int l = 0; l < in->L; l++) {
         in->sigma[l] = pair[2 * l];
         for (int k = 0; k < tl->n; k++)
-            if (tl->t[k].combo == (int)pair[2 * l + 1])
-                in->tk[l * in->R + tl->t[k].replica] = k;
+            if (tl->t[k].combo == (int)pair[2 * l + 1]) in->tk[l * in->R + tl->t[k].replica] = k;
         double dist = fabs(log(in->sigma[l] / c->gaussian.sigma_weight));
         if (dist < best) best = dist, in->wl = l;
     }
@@ -158,7 +157,7 @@ static void rg_gather(rg_in *in, int ntask, const ckpt_record *rec, int nrec)
 static void rg_alloc(rg_res *r, const rg_in *in)
 {
     size_t td = (size_t)in->nt * (size_t)in->d, d = (size_t)in->d;
-    double **a[] = {&r->weight,    &r->weight_se, &r->loss,    &r->variance,
+    double **a[] = {&r->weight,    &r->weight_se, &r->loss,       &r->variance,
                     &r->gf_weight, &r->gf_loss,   &r->gf_variance};
     for (size_t j = 0; j < sizeof a / sizeof a[0]; j++)
         *a[j] = LOG_CALLOC(td, sizeof(double));
@@ -206,8 +205,8 @@ static void rg_sgd(rg_res *r, const rg_in *in, const spec_gauss *g)
     for (int i = 0; i < in->nt; i++)
         for (int q = 0; q < R; q++) {
             double a, b;
-            gt_kl(d, lambda, &r->var_rep[((size_t)q * (size_t)in->nt + (size_t)i) * (size_t)d],
-                  &a, &b);
+            gt_kl(d, lambda, &r->var_rep[((size_t)q * (size_t)in->nt + (size_t)i) * (size_t)d], &a,
+                  &b);
             r->kl[2 * i] += a / R, r->kl[2 * i + 1] += b / R;
         }
     free(psi);
@@ -441,8 +440,7 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     h5out_attr_long(f->file, "/gaussian/sgd", "n_replicas", in.R);
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_min", in.s0);
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_max", in.sT);
-    h5out_attr_str(f->file, "/gaussian/sgd", "basis",
-                   rg->g.U ? "random orthogonal" : "identity");
+    h5out_attr_str(f->file, "/gaussian/sgd", "basis", rg->g.U ? "random orthogonal" : "identity");
     rg_write_main(f, &in, &r);
     rg_write_levels(f, &in);
     rg_write_gf(f, &in, &r);

@@ -87,8 +87,8 @@ void gdata_init_linear(const gdata *g, double *W)
     for (size_t k = 0; k < d; k++)
         for (size_t i = 0; i < d; i++)
             S[k * d + i] = g->q[k] * g->U[k * d + i];
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g->d, g->d, g->d, 1.0, g->U, g->d, S,
-                g->d, 0.0, W, g->d);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g->d, g->d, g->d, 1.0, g->U, g->d, S, g->d,
+                0.0, W, g->d);
     free(S);
 }
 
@@ -119,12 +119,30 @@ static void gdata_columns(const gdata *g, const double *W, double *w, double *n2
             w[k] = W[k * d + k];
         return;
     }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, g->U, g->d, W,
-                g->d, 0.0, work, g->d);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, g->U, g->d, W, g->d,
+                0.0, work, g->d);
     for (size_t k = 0; k < d; k++) {
         w[k] = cblas_ddot(g->d, &g->U[k * d], 1, &work[k * d], 1);
         n2[k] = cblas_ddot(g->d, &work[k * d], 1, &work[k * d], 1);
     }
+}
+
+/* |U^T W U - diag|_F from the off-diagonal elements themselves (the difference |W|_F^2 -
+ * sum w_k^2 would cancel to rounding for a nearly aligned W): C = M (W U)^T = U^T W^T U. */
+static double gdata_offdiag(const gdata *g, const double *W, const double *WU, double *C)
+{
+    size_t d = (size_t)g->d;
+    const double *A = W;
+    if (g->U) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, g->U, g->d, WU,
+                    g->d, 0.0, C, g->d);
+        A = C;
+    }
+    double s = 0;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            if (i != j) s += A[i * d + j] * A[i * d + j];
+    return sqrt(s);
 }
 
 void gdata_observe(const gdata *g, const double *W, const double *b, double sigma, double *out,
@@ -133,11 +151,9 @@ void gdata_observe(const gdata *g, const double *W, const double *b, double sigm
     size_t d = (size_t)g->d;
     double *w = out, *l = out + d, *sc = out + 2 * d, s2 = sigma * sigma;
     gdata_columns(g, W, w, l, work);
-    double fro = 0, diag = 0, total = 0;
+    double total = 0;
     for (size_t k = 0; k < d; k++) {
         double n2 = l[k];
-        fro += n2; /* |W|_F^2 = sum_k |W u_k|^2 (U orthogonal) */
-        diag += w[k] * w[k];
         l[k] = g->lambda[k] * (n2 - 2 * w[k] + 1) + s2 * n2;
         total += l[k];
     }
@@ -146,7 +162,7 @@ void gdata_observe(const gdata *g, const double *W, const double *b, double sigm
         double r = (b ? b[i] : 0) - g->mu[i] + cblas_ddot(g->d, &W[i * d], 1, g->mu, 1);
         mean += r * r;
     }
-    sc[GDATA_OFFDIAG] = sqrt(fmax(0.0, fro - diag));
+    sc[GDATA_OFFDIAG] = gdata_offdiag(g, W, work, work + d * d);
     sc[GDATA_BIAS] = mean;
     sc[GDATA_LOSS] = total + mean;
 }

@@ -29,7 +29,8 @@ static void engine_init_gauss(engine *e, const gdata *g)
     if (!g->aligned) return;
     if (e->net.s.family == MODEL_LINEAR) {
         gdata_init_linear(g, e->net.theta);
-        if (e->net.s.bias) memset(e->net.theta + (size_t)e->d * (size_t)e->d, 0, (size_t)e->d * sizeof(double));
+        if (e->net.s.bias)
+            memset(e->net.theta + (size_t)e->d * (size_t)e->d, 0, (size_t)e->d * sizeof(double));
     } else if (e->net.s.family == MODEL_SYMLINEAR) {
         gdata_init_sym(g, e->net.s.K, e->net.theta);
     }

@@ -111,7 +111,7 @@ static void observe_init_gauss(observer *o, const engine *e, int n_obs)
     for (size_t i = 0; i < (size_t)n_obs * (size_t)o->n_gobs; i++)
         o->gobs[i] = NAN;
     o->gW = LOG_CALLOC(dd, sizeof(double));
-    o->gwork = LOG_CALLOC(dd, sizeof(double));
+    o->gwork = LOG_CALLOC(2 * dd, sizeof(double));
 }
 
 void observe_init(observer *o, engine *e, const spec_observe *s)
@@ -303,8 +303,7 @@ void observe_now(observer *o, engine *e)
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     const double *b;
     if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
-        gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs],
-                      o->gwork);
+        gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);
     o->n_points++;
 }
 
