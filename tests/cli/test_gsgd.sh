@@ -57,3 +57,16 @@ check_usage gsgd:bad-file-empty "holds 0 values" "$GSD/bad.h5" \
     --set gaussian.file="$GSD/spec_empty.h5"
 check_usage gsgd:bad-stats "'gaussian' is read by 'mcmsim run' and 'mcmsim gaussian' only" \
     "$GSD/bad.h5" "$BIN" stats "$GINI" -o "$GSD/bad.h5"
+
+# A STOP file: checkpoint (the eigenbasis series travel in it), exit 3; --restart ends with
+# /gaussian/sgd bitwise equal to the uninterrupted run's.
+mkdir -p "$GSD/stop" && touch "$GSD/stop/STOP"
+(cd "$GSD/stop" && "$BIN" run "$GINI" -o out.h5 $GS64 --set checkpoint.dir=. --quiet >/dev/null 2>&1); rc=$?
+[ "$rc" -eq 3 ] && [ -e "$GSD/stop/CONTINUE" ] && pass gsgd:stop-exit-3 || fail gsgd:stop-exit-3 "exit $rc"
+(cd "$GSD/stop" && "$BIN" run "$GINI" -o out.h5 $GS64 --set checkpoint.dir=. --restart --quiet >/dev/null 2>&1)
+check gsgd:restart-identical $GSC close "$g1" "$GSD/stop/out.h5" 0
+
+# The three plots: per-mode learning curves, tau* vs lambda with alpha, KL vs tau.
+check gsgd:plot $PY "$ROOT/postprocess/plot_gauss.py" "$g1" -o "$GSD/plot.png"
+check gsgd:plot-is-png bash -c "[ \$(stat -c %s '$GSD/plot.png') -gt 40000 ] && head -c 8 '$GSD/plot.png' | grep -q PNG"
+check gsgd:plot-theory-only $PY "$ROOT/postprocess/plot_gauss.py" "$GSD/theory.h5" -o "$GSD/plot_t.png"
