@@ -160,6 +160,7 @@ typedef struct {
         int spectrum;
         cfg_double_list lambdas;
         double exponent, scale, log_std;
+        long n_empirical;
         char file[CFG_STR_MAX];
         char dataset[CFG_STR_MAX];
         int basis;

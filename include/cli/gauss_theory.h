@@ -25,8 +25,11 @@ typedef struct {
     double alpha[GT_NFIT * GS_NFITCOL];   /* [branch][alpha, lo, hi, modes] */
 } gs_result;
 
-/* Collective: one [mcm] d and a spectrum of d positive finite variances (exit 2 otherwise). */
-void gauss_spectrum(const cfg_resolved *cr, spec_gauss *g);
+/* Collective: one [mcm] d and a spectrum of d positive finite variances (exit 2 otherwise).
+ * spectrum = empirical: the sample covariance of gaussian.n_empirical rows of data.file or MCM
+ * samples (task 0 streams) on a world grid, its eigenvalues by PDSYEVD; U (when not NULL) gets
+ * the eigenvectors (d x d column-major, free with free), and stays NULL for other spectra. */
+void gauss_spectrum(const cfg_resolved *cr, spec_gauss *g, double **U);
 void gauss_theory_alloc(gs_result *r, int d, int nt);
 void gauss_theory_free(gs_result *r);
 /* Collective: every mode on the grid of g, emergence and the alpha fits (same on every rank). */

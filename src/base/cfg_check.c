@@ -262,8 +262,9 @@ static void check_gaussian_spectrum(const cfg_resolved *c, const unsigned char *
                       "'file' needs gaussian.file (got none), expected the HDF5 file of the "
                       "variances");
     int nq = v->gaussian.init_q.n;
-    for (int k = 0;
-         ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") && k < v->mcm.d.n; k++)
+    for (int k = 0; ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") &&
+                    !cfg_enum_is(isp, v->gaussian.spectrum, "empirical") && k < v->mcm.d.n;
+         k++)
         if (v->mcm.d.v[k] != nq) {
             cfg_error_key(err, cfg_where(c, iq), "gaussian", "init_q",
                           "%d values for mcm.d = %ld (from %s), expected one value or one per "
@@ -329,10 +330,13 @@ static void check_source(const cfg_resolved *c, const unsigned char *ok, cfg_err
     if (cfg_enum_is(is, v->data.source, "file") && none)
         cfg_error_key(err, cfg_where(c, is), "data", "source",
                       "'file' needs data.file (got none), expected the HDF5 file of the data set");
-    if (cfg_enum_is(is, v->data.source, "gaussian") && !none)
+    int isp = cfg_find("gaussian", "spectrum");
+    int emp = ok[isp] && cfg_enum_is(isp, v->gaussian.spectrum, "empirical");
+    if (cfg_enum_is(is, v->data.source, "gaussian") && !none && !emp)
         cfg_error_key(err, cfg_where(c, ifl), "data", "file",
                       "'%s' with data.source = gaussian (from %s), expected data.file = none "
-                      "(the samples come from N(mean, U Lambda U^T) of [gaussian])",
+                      "(the samples come from N(mean, U Lambda U^T) of [gaussian]; a data set "
+                      "enters through gaussian.spectrum = empirical)",
                       v->data.file, c->origin[is]);
 }
 

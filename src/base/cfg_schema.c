@@ -338,10 +338,15 @@ const cfg_entry cfg_schema[] = {
 
     /* [gaussian] (gaussian-theory.md; the switches of its section 8) */
     {FIELD(gaussian, spectrum), .type = CFG_ENUM, .def = "power",
-     .enums = "list|power|exponential|lognormal|file", .restart = CFG_FIXED, .units = "",
+     .enums = "list|power|exponential|lognormal|file|empirical", .restart = CFG_FIXED, .units = "",
      .help = "covariance spectrum, d = mcm.d modes: list (gaussian.lambdas), power "
              "(scale k^-exponent), exponential (scale e^-exponent (k-1)), lognormal (quantiles "
-             "scale e^(log_std z_k)), file (gaussian.file, gaussian.dataset)"},
+             "scale e^(log_std z_k)), file (gaussian.file, gaussian.dataset), empirical (the "
+             "sample covariance of data.file or of MCM samples, with its eigenvectors as U)"},
+    {FIELD(gaussian, n_empirical), .type = CFG_INT, .def = "0", .min = 0, .max = 1e12,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "spectrum = empirical: samples of the covariance (0: every row of data.file, or 10 "
+             "d MCM samples)"},
     {FIELD(gaussian, lambdas), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e12,
      .flags = CFG_OPEN_MIN | CFG_NONE_OK, .restart = CFG_FIXED, .units = "x units^2",
      .help = "spectrum = list: the variances lambda_k, one per dimension (len = mcm.d)"},

@@ -15,7 +15,7 @@
 int cmd_gaussian(const cmd_opts *o, const cfg_resolved *cr)
 {
     spec_gauss g;
-    gauss_spectrum(cr, &g);
+    gauss_spectrum(cr, &g, NULL);
     double lmax = 0;
     for (int k = 0; k < g.d; k++)
         lmax = fmax(lmax, g.lambda[k]);

@@ -7,7 +7,11 @@
 #include "base/log.h"
 #include "cli/cmd.h"
 #include "io/h5vec.h"
+#include "parallel/covar.h"
+#include "parallel/dataset.h"
+#include "parallel/gbasis.h"
 #include "parallel/par.h"
+#include "spec/spec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +19,72 @@
 #include <string.h>
 
 /* One [mcm] d, and a spectrum of d positive finite variances (a file is read here). */
-void gauss_spectrum(const cfg_resolved *cr, spec_gauss *g)
+/* spectrum = empirical: the sample covariance of a data set or of MCM samples and its
+ * eigenpairs (issue 12: the Gaussian equivalent of any data set). */
+static void gs_empirical(const cfg_resolved *cr, spec_gauss *g, double **U)
+{
+    const cfg_t *c = &cr->v;
+    int d = (int)c->mcm.d.v[0], pr, pc, ine = cfg_find("gaussian", "n_empirical");
+    long n = c->gaussian.n_empirical;
+    cmd_grid_shape(cr, log_size(), &pr, &pc);
+    dmat_grid grid;
+    dmat_grid_init(&grid, MPI_COMM_WORLD, pr, pc);
+    covar_t cv;
+    if (strcmp(c->data.file, "none") != 0) {
+        dataset_src src;
+        cmd_data_source(cr, &src);
+        dataset_t ds;
+        dataset_open(&ds, &src);
+        if (ds.d != d)
+            cfg_die_key(cr, cfg_find("mcm", "d"),
+                        "%d, but dataset '%s' in '%s' has %d columns, expected mcm.d = %d", d,
+                        ds.name, ds.file_name, ds.d, ds.d);
+        if (n == 0) n = ds.n;
+        if (n > ds.n)
+            cfg_die_key(cr, ine, "%ld rows asked, '%s' holds %ld, expected at most %ld", n, ds.name,
+                        ds.n, ds.n);
+        covar_from_dataset(&cv, &grid, &ds, 0, n, c->covar.block, (int)c->covar.block_size);
+        dataset_close(&ds);
+    } else {
+        mcm_params p = spec_mcm(c, d);
+        mcm_model mod;
+        uint64_t task = task_id(d, 0, 0);
+        mcm_init(&mod, &p, (uint32_t)c->run.seed, task);
+        if (n == 0) n = 10L * d;
+        covar_from_mcm(&cv, &grid, &mod, (uint32_t)c->run.seed, task, n, c->covar.block,
+                       (int)c->covar.block_size);
+        mcm_free(&mod);
+    }
+    if (n <= d) /* rank <= n - 1 < d: zero modes, which no Gaussian law of the theory has */
+        cfg_die_key(cr, ine,
+                    "%ld samples for d = %d leave the sample covariance singular, expected more "
+                    "samples than dimensions",
+                    n, d);
+    double *lam = LOG_CALLOC((size_t)d, sizeof(double));
+    double *V = LOG_CALLOC((size_t)d * (size_t)d, sizeof(double));
+    int info = gbasis_eigen(&cv.cov, lam, V);
+    covar_free(&cv);
+    dmat_grid_free(&grid);
+    if (info != 0) LOG_DIE_COLL(LOG_EXIT_RUNTIME, "PDSYEVD did not converge (info %d)", info);
+    if (spec_gauss_set_lambda(g, c, d, lam) != 0)
+        cfg_die_key(cr, cfg_find("gaussian", "init_q"),
+                    "%d values for %d modes, expected one value or one per mode",
+                    c->gaussian.init_q.n, d);
+    int bad = gt_spectrum_bad(d, lam);
+    if (bad >= 0)
+        cfg_die_key(cr, ine,
+                    "the sample covariance of %ld samples has eigenvalue %g at mode %d (fewer "
+                    "samples than dimensions leave it singular), expected positive variances: "
+                    "more samples",
+                    n, lam[bad], bad + 1);
+    free(lam);
+    if (U)
+        *U = V;
+    else
+        free(V);
+}
+
+void gauss_spectrum(const cfg_resolved *cr, spec_gauss *g, double **U)
 {
     const cfg_t *c = &cr->v;
     int id = cfg_find("mcm", "d"), ids = cfg_find("gaussian", "dataset");
@@ -25,6 +94,8 @@ void gauss_spectrum(const cfg_resolved *cr, spec_gauss *g)
                     "value, the number of modes",
                     c->mcm.d.n);
     spec_gauss_build(g, c);
+    if (U) *U = NULL;
+    if (g->spectrum == GT_SPEC_EMPIRICAL) gs_empirical(cr, g, U);
     if (g->spectrum == GT_SPEC_FILE) {
         int ifi = cfg_find("gaussian", "file");
         h5vec_src src = {c->gaussian.file,   c->gaussian.dataset, cfg_where(cr, ifi),

@@ -125,7 +125,8 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
     memset(rg, 0, sizeof *rg);
-    gauss_spectrum(cr, &rg->sg);
+    double *U = NULL; /* spectrum = empirical: its eigenvectors */
+    gauss_spectrum(cr, &rg->sg, &U);
     int d = rg->sg.d;
     rg->eta = spec_optim(c, d, spec_steps(c, d)).lr;
     /* SGD steps W -= eta grad L move the mean like the flow dW/dtau = -grad L at tau = steps x
@@ -135,9 +136,9 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
     if (rg_is(cr, "model", "family", c->model.family, "symlinear"))
         for (int k = (int)c->model.K; k < d; k++)
             rg->sg.q[k] = 0;
-    double *U = NULL;
     int random = rg_is(cr, "gaussian", "basis", c->gaussian.basis, "random");
-    if (random) {
+    const char *bname = U ? "empirical eigen" : random ? "random orthogonal" : "identity";
+    if (random && !U) {
         U = LOG_CALLOC((size_t)d * (size_t)d, sizeof(double));
         gbasis_random(d, (uint32_t)c->run.seed, (int)c->covar.block_size, U);
     }
@@ -150,7 +151,7 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
         lo = fmin(lo, rg->sg.lambda[k]), hi = fmax(hi, rg->sg.lambda[k]);
     log_info("data: Gaussian N(%g, U Lambda U^T), %d modes, lambda in [%.4g, %.4g], %s basis, "
              "eta = %g\n",
-             c->gaussian.mean, d, lo, hi, random ? "random orthogonal" : "identity", rg->eta);
+             c->gaussian.mean, d, lo, hi, bname, rg->eta);
 }
 
 void run_gauss_free(run_gauss *rg)

@@ -35,9 +35,9 @@ static cfg_t bench_cfg(void)
 {
     static cfg_resolved cr;
     cfg_errors err;
-    const char *sets[] = {"mcm.d=1000",           "train.batch=64",      "model.family=linear",
-                          "model.bias=false",     "diffusion.schedule=ve", "optim.lr_power=0",
-                          "optim.delta=0.001",    "data.source=gaussian"};
+    const char *sets[] = {"mcm.d=1000",        "train.batch=64",        "model.family=linear",
+                          "model.bias=false",  "diffusion.schedule=ve", "optim.lr_power=0",
+                          "optim.delta=0.001", "data.source=gaussian"};
     FILE *f = fopen("/tmp/mcmsim_bench_gsgd.ini", "w");
     fputs("[run]\nseed = 1\n", f);
     fclose(f);

@@ -70,3 +70,19 @@ check gsgd:restart-identical $GSC close "$g1" "$GSD/stop/out.h5" 0
 check gsgd:plot $PY "$ROOT/postprocess/plot_gauss.py" "$g1" -o "$GSD/plot.png"
 check gsgd:plot-is-png bash -c "[ \$(stat -c %s '$GSD/plot.png') -gt 40000 ] && head -c 8 '$GSD/plot.png' | grep -q PNG"
 check gsgd:plot-theory-only $PY "$ROOT/postprocess/plot_gauss.py" "$GSD/theory.h5" -o "$GSD/plot_t.png"
+
+# spectrum = empirical: the sample covariance (PDSYEVD) of MCM samples and of a user data set
+# as the spectrum, its eigenvectors as the basis (issue 12: the Gaussian equivalent of data).
+cli_expect_rc gsgd:empirical-mcm 0 "wrote" "$BIN" gaussian "$GINI" -o "$GSD/emp_mcm.h5" --set mcm.d=64 \
+    --set gaussian.spectrum=empirical --set gaussian.n_empirical=6400 --set mcm.beta_u=5
+check gsgd:empirical-mcm-bbp $GSC empirical "$GSD/emp_mcm.h5" 5
+$GSC planted "$GSD/planted.h5"
+EMP="--set mcm.d=8 --set gaussian.spectrum=empirical --set data.file=$GSD/planted.h5 --set data.dataset=x"
+cli_expect_rc gsgd:empirical-file-run 0 "empirical eigen basis" "$BIN" run "$GINI" -o "$GSD/emp_run.h5" $EMP \
+    --set train.steps_alpha=2000 --set observe.n_obs=20
+check gsgd:empirical-file-spectrum $GSC planted-check "$GSD/emp_run.h5"
+check gsgd:empirical-file-layout $GSC layout "$GSD/emp_run.h5"
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/emp_run2.h5" $EMP --set train.steps_alpha=2000 --set observe.n_obs=20 --quiet
+check gsgd:empirical-two-ranks $GSC close "$GSD/emp_run.h5" "$GSD/emp_run2.h5" 1e-9
+check_usage gsgd:bad-empirical-singular "leave the sample covariance singular" "$GSD/bad.h5" \
+    "$BIN" run "$GINI" -o "$GSD/bad.h5" $EMP --set gaussian.n_empirical=5

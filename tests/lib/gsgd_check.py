@@ -8,6 +8,13 @@ tests/cli/test_gsgd.sh. Exit 0 when the check holds.
   gsgd_check.py flow FILE            SGD weights within the SGD fluctuation of the gradient flow
   gsgd_check.py theory RUN GAUSS     /gaussian/theory of the run equals `mcmsim gaussian`'s
   gsgd_check.py close A B TOL        /gaussian/sgd of two files equal to TOL (absolute)
+  gsgd_check.py empirical FILE BETA  spectrum = empirical of MCM samples: the top eigenvalue
+                                     within 5 SE of BBP (1 + b)(1 + g/b), the bulk inside the
+                                     Marchenko-Pastur edges (1 +- g^1/2)^2 (+- 5 n^-2/3 d^...)
+  gsgd_check.py planted OUT          writes a data set (n = 40000 rows, d = 8) with covariance
+                                     R diag(4, 2, 1, ..., 1/32) R^T, R a random rotation
+  gsgd_check.py planted-check FILE   its empirical spectrum within 5 SE (lambda (2/n)^1/2) and
+                                     the eigenvectors aligned with R's columns (|cos| > 0.99)
 
 flow: the SGD mean follows discrete GD exactly (the expected gradient is linear in W), which
 departs from the flow by at most |Q - w*| eta a / e per mode (a = lambda + sigma^2). The
@@ -129,6 +136,46 @@ def close(a, b, tol):
     assert not bad, "datasets differ: %s" % bad
 
 
+PLANT = 4.0 * 2.0 ** -np.arange(8)
+
+
+def _rotation():
+    q, r = np.linalg.qr(np.random.default_rng(5).standard_normal((8, 8)))
+    return q * np.sign(np.diag(r))
+
+
+def empirical(path, beta):
+    f = h5py.File(path, "r")
+    cfg = _cfg(f)
+    lam = f["gaussian/lambda"][()]
+    d = lam.shape[0]
+    n = int(cfg["gaussian.n_empirical"]) or 10 * d
+    b, gam = float(beta), d / n
+    top = (1 + b) * (1 + gam / b)
+    se = top * np.sqrt(2.0 / n)
+    print("top eigenvalue %.4f, BBP %.4f (SE %.3g); bulk [%.4f, %.4f], MP [%.4f, %.4f]" %
+          (lam[0], top, se, lam[-1], lam[1], (1 - gam**0.5)**2, (1 + gam**0.5)**2))
+    assert abs(lam[0] - top) < 5 * se, "top eigenvalue off BBP"
+    m = 5 * n ** (-2.0 / 3)
+    assert lam[1] < (1 + gam**0.5)**2 + m and lam[-1] > (1 - gam**0.5)**2 - m, "bulk off MP"
+
+
+def planted(out):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((40000, 8)) * np.sqrt(PLANT)
+    with h5py.File(out, "w") as f:
+        f["x"] = x @ _rotation().T
+
+
+def planted_check(path):
+    g = h5py.File(path, "r")["gaussian"]
+    lam = g["lambda"][()]
+    se = PLANT * np.sqrt(2.0 / 40000)
+    print("empirical spectrum", np.round(lam, 4), "planted", PLANT)
+    assert np.all(np.abs(lam - PLANT) < 5 * se), "empirical spectrum off the planted one"
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"layout": layout, "alpha": alpha, "flow": flow, "theory": theory, "close": close}[cmd](*args)
+    {"layout": layout, "alpha": alpha, "flow": flow, "theory": theory, "close": close,
+     "empirical": empirical, "planted": planted, "planted-check": planted_check}[cmd](*args)
