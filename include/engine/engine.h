@@ -94,6 +94,8 @@ int engine_linear_weights(const engine *e, double *W, const double **b);
 int engine_rows(const engine *e);
 /* The spikes m, u, v are known (MCM data, or a user data set with data.spikes). */
 int engine_has_spikes(const engine *e);
+/* Smallest eigenvalue of the reduced engine's Gram matrix of parameter vectors (NaN: direct). */
+double engine_gram_min_eig(const engine *e);
 /* Signed overlaps ov[k][3] = w_k . (m, u, v) / |w_k| and norm[k] = |w_k| of every row (either may
  * be NULL); with spikes missing (user data without data.spikes) only the norms. */
 void engine_overlaps(const engine *e, double *ov, double *norm);

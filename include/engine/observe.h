@@ -41,6 +41,7 @@ enum {
     OBS_MAX_U,
     OBS_MAX_V,
     OBS_SUBSPACE,
+    OBS_GRAM_MIN,
     OBS_NSCALAR
 };
 extern const char *const observe_scalar_names[OBS_NSCALAR];

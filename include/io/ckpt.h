@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define CKPT_VERSION 2
+#define CKPT_VERSION 3 /* 2: observations gained gram_min_eig; 3: Gaussian-data gobs */
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

@@ -29,6 +29,7 @@
 
 #include "base/log.h"
 
+#include <gsl/gsl_chebyshev.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_odeiv2.h>
@@ -36,9 +37,10 @@
 #include <string.h>
 
 enum { GL_N = 20, HMAX = 24, NPANEL_MAX = 16 };
-#define GL_EDGE 14.0    /* phi(14) ~ 1e-43: beyond any polynomial growth up to degree ~40 */
-#define BLIND_TOL 1e-10 /* coefficient counts as zero below this times its natural scale */
-#define FD_H 1e-3       /* step of the 4-point derivative of L(m) (error ~ h^4 L^(5)) */
+#define GL_EDGE 14.0      /* phi(14) ~ 1e-43: beyond any polynomial growth up to degree ~40 */
+#define BLIND_TOL 1e-10   /* coefficient counts as zero below this times its natural scale */
+#define ODE_CHEB_ORDER 48 /* Chebyshev order of L(m) for the ODE (tail checked) */
+#define FD_H 1e-3         /* step of the 4-point derivative of L(m) (error ~ h^4 L^(5)) */
 #define INV_SQRT_2PI 0.39894228040143267794
 
 /* ---------------------------------------------------------------------------------------------
@@ -511,6 +513,7 @@ typedef struct {
     const mcm_params *p;
     double al, sg, de, lam;
     int spike;
+    gsl_cheb_series *dl; /* L'(m) on [-1, 1] (Chebyshev series), or NULL: the stencil */
 } octx;
 
 /* L'(m) by the 4-point stencil; the centre is kept 2h inside [-1, 1], where the error it makes
@@ -528,9 +531,38 @@ static int ode_rhs(double t, const double y[], double f[], void *vo)
 {
     (void)t;
     const octx *o = vo;
-    double m = fmin(fmax(y[0], -1.0), 1.0), dl = dloss(o, m);
+    double m = fmin(fmax(y[0], -1.0), 1.0), dl = o->dl ? gsl_cheb_eval(o->dl, m) : dloss(o, m);
     f[0] = -o->de * dl * (1.0 - m * m) - o->lam * m;
     return isfinite(f[0]) ? GSL_SUCCESS : GSL_EBADFUNC;
+}
+
+static double ode_loss_at(double m, void *vo)
+{
+    const octx *o = vo;
+    return theory_loss_overlap(o->a, o->p, o->al, o->sg, o->spike, m);
+}
+
+/* L(m) is analytic on [-1, 1] (a Gaussian expectation of smooth functions of m), so its
+ * Chebyshev series converges geometrically: ODE_CHEB_ORDER + 1 quadratures of L replace the four
+ * per right-hand side evaluation of the stencil (thousands per trajectory, most of the start-up
+ * of a short run). The derivative series is used if the tail coefficients of L have decayed below
+ * 1e-12 of the largest, otherwise the stencil (returns NULL). */
+static gsl_cheb_series *ode_dloss_series(octx *o)
+{
+    gsl_cheb_series *L = gsl_cheb_alloc(ODE_CHEB_ORDER), *dL = gsl_cheb_alloc(ODE_CHEB_ORDER);
+    gsl_function F = {ode_loss_at, o};
+    int ok = gsl_cheb_init(L, &F, -1.0, 1.0) == GSL_SUCCESS;
+    const double *c = gsl_cheb_coeffs(L);
+    double big = 0, tail = 0;
+    for (size_t k = 0; ok && k <= ODE_CHEB_ORDER; k++) {
+        big = fmax(big, fabs(c[k]));
+        if (k + 4 > ODE_CHEB_ORDER) tail = fmax(tail, fabs(c[k]));
+        ok = isfinite(c[k]);
+    }
+    ok = ok && tail <= 1e-12 * big && gsl_cheb_calc_deriv(dL, L) == GSL_SUCCESS;
+    gsl_cheb_free(L);
+    if (!ok) gsl_cheb_free(dL);
+    return ok ? dL : NULL;
 }
 
 /* Per step, w' = (w - eta g) / |w - eta g| with g orthogonal to w moves the overlap by
@@ -544,14 +576,15 @@ int theory_ode(const act_fn *a, const mcm_params *p, double alpha, double sigma,
     double g2[2];
     grad2_coord(a, alpha, sigma, g2);
     double de = delta * pow((double)d, 1.0 - lr_power);
-    octx o = {a, p, alpha, sigma, de, 0.5 * de * de * g2[0], spike};
+    octx o = {a, p, alpha, sigma, de, 0.5 * de * de * g2[0], spike, NULL};
     if (!law_known(p) || !isfinite(o.lam)) return GSL_EINVAL;
+    gsl_error_handler_t *old = gsl_set_error_handler_off(); /* failures are returned */
+    o.dl = ode_dloss_series(&o);
     gsl_odeiv2_system sys = {ode_rhs, NULL, 1, &o};
     gsl_odeiv2_driver *drv =
         gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-12, 1e-10);
     double t = 0.0, y[1] = {m0};
     int st = GSL_SUCCESS;
-    gsl_error_handler_t *old = gsl_set_error_handler_off(); /* failures are returned */
     for (int i = 0; i < n && st == GSL_SUCCESS; i++) {
         if (tau[i] < t) st = GSL_EINVAL;
         if (tau[i] > t && st == GSL_SUCCESS) st = gsl_odeiv2_driver_apply(drv, &t, tau[i], y);
@@ -559,5 +592,6 @@ int theory_ode(const act_fn *a, const mcm_params *p, double alpha, double sigma,
     }
     gsl_set_error_handler(old);
     gsl_odeiv2_driver_free(drv);
+    if (o.dl) gsl_cheb_free(o.dl);
     return st;
 }

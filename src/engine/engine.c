@@ -233,6 +233,11 @@ int engine_has_spikes(const engine *e)
     return e->red || (e->spk[0] && e->spk[1] && e->spk[2]);
 }
 
+double engine_gram_min_eig(const engine *e)
+{
+    return e->red ? reduced_gram_min_eig(e->red) : NAN;
+}
+
 void engine_overlaps(const engine *e, double *ov, double *norm)
 {
     int have = engine_has_spikes(e);

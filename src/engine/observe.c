@@ -10,11 +10,13 @@
 #include <string.h>
 
 const char *const observe_scalar_names[OBS_NSCALAR] = {
-    "step",   "samples", "tau",   "loss_train",    "loss_data",     "loss_gauss",    "loss_mean",
-    "excess", "err_u",   "err_v", "max_overlap_m", "max_overlap_u", "max_overlap_v", "subspace"};
+    "step",          "samples",       "tau",           "loss_train", "loss_data",
+    "loss_gauss",    "loss_mean",     "excess",        "err_u",      "err_v",
+    "max_overlap_m", "max_overlap_u", "max_overlap_v", "subspace",   "gram_min_eig"};
 const char *const observe_scalar_units[OBS_NSCALAR] = {
-    "steps",     "samples",   "steps/d",   "loss", "x units^2", "x units^2", "x units^2",
-    "x units^2", "x units^2", "x units^2", "1",    "1",         "1",         "1"};
+    "steps",     "samples",   "steps/d",   "loss",      "x units^2",
+    "x units^2", "x units^2", "x units^2", "x units^2", "x units^2",
+    "1",         "1",         "1",         "1",         "parameter units^2"};
 const char *const observe_scalar_desc[OBS_NSCALAR] = {
     "optimisation steps taken",
     "training samples drawn (steps x batch)",
@@ -32,7 +34,10 @@ const char *const observe_scalar_desc[OBS_NSCALAR] = {
     "max over rows of |w_k.m| / |w_k|",
     "max over rows of |w_k.u| / |w_k|",
     "max over rows of |w_k.v| / |w_k|",
-    "subspace overlap sum_k |P_span(u,v) w_k|^2 / |w_k|^2 / K"};
+    "subspace overlap sum_k |P_span(u,v) w_k|^2 / |w_k|^2 / K",
+    "smallest eigenvalue of the Gram matrix of the parameter vectors (rows, second-layer "
+    "columns, bias) that the reduced engine evolves; >= 0 up to rounding (NaN with the direct "
+    "engine)"};
 
 static void observe_crossing_init(obs_crossing *cr, const engine *e, const spec_crossing *s);
 
@@ -301,6 +306,7 @@ void observe_now(observer *o, engine *e)
     sc[OBS_EXCESS] = sc[OBS_LOSS_DATA] - o->mmse;
     size_t nr = (size_t)o->n_rows, p = (size_t)o->n_points;
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
+    sc[OBS_GRAM_MIN] = engine_gram_min_eig(e);
     const double *b;
     if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
         gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);

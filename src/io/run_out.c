@@ -184,6 +184,23 @@ static void run_out_print(const task_list *tl, const double *fin)
              "per dimension; excess over the MMSE; Gaussian-clone loss minus data loss)\n");
 }
 
+/* The smallest Gram eigenvalue over every observation of every task (reduced engine), printed
+ * so a user sees the chain's numerical health without opening the file. */
+static void run_out_gram_report(const ckpt_record *rec, int nrec)
+{
+    double mn = INFINITY;
+    for (int i = 0; i < nrec; i++)
+        for (int j = 0; j < rec[i].obs.n_points; j++) {
+            double g = rec[i].obs.scalar[(size_t)j * OBS_NSCALAR + OBS_GRAM_MIN];
+            if (!isnan(g)) mn = fmin(mn, g);
+        }
+    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, &mn, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD));
+    if (isfinite(mn))
+        log_info("smallest eigenvalue of the parameter Gram matrix over all observations: %.3e "
+                 "(series gram_min_eig)\n",
+                 mn);
+}
+
 void run_out_write(h5out_file *f, const cfg_t *c, const task_list *tl, ckpt_record *rec, int nrec)
 {
     qsort(rec, (size_t)nrec, sizeof *rec, run_out_cmp); /* rows ascending for the writes */
@@ -201,6 +218,7 @@ void run_out_write(h5out_file *f, const cfg_t *c, const task_list *tl, ckpt_reco
     double *fin = run_out_finals(rec, nrec, tl->n);
     run_out_summary(f, fin, tl->n);
     if (log_rank() == 0) run_out_print(tl, fin);
+    run_out_gram_report(rec, nrec);
     free(fin);
 }
 

@@ -23,10 +23,24 @@ static noreturn void par_abort_job(int code)
     exit(code);
 }
 
+/* A process started without a launcher (no mpirun, srun or PMI in the environment) is an MPI
+ * singleton. Open MPI then forks an orted daemon in case the program spawns processes, which
+ * mcmsim never does; that fork is ~0.3-0.4 s of every short run. Isolated singletons skip it.
+ * A value the user set is kept (setenv does not overwrite). */
+static void par_singleton_isolated(void)
+{
+    static const char *const launcher[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
+                                           "PMI_SIZE", "SLURM_STEP_ID"};
+    for (size_t i = 0; i < sizeof launcher / sizeof *launcher; i++)
+        if (getenv(launcher[i])) return;
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+}
+
 void par_init(int *argc, char ***argv)
 {
     log_process p = {0, 1, par_finalize_exit, par_abort_job};
     log_set_process(&p); /* before MPI_Init, so a failing init aborts cleanly */
+    par_singleton_isolated();
     PAR_MPI(MPI_Init(argc, argv));
     PAR_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &p.rank));
     PAR_MPI(MPI_Comm_size(MPI_COMM_WORLD, &p.size));

@@ -22,6 +22,13 @@ import h5py, numpy as np, sys
 f = h5py.File('r1.h5', 'r')
 u = [r[np.isfinite(r)][-1] for r in f['/series/max_overlap_u'][:]]  # rows are NaN-padded
 sys.exit(0 if len(u) == 6 and min(u) > 0.4 else 1)"
+# The Gram monitor: the smallest eigenvalue of the parameter Gram matrix is recorded at every
+# observation, finite and >= 0 to rounding (the rows are spherical: exactly 1 here).
+check reduced:gram-min-eig $PY -c "
+import h5py, numpy as np, sys
+g = h5py.File('r1.h5', 'r')['/series/gram_min_eig'][:]
+g = g[np.isfinite(g)]
+sys.exit(0 if g.size >= 6 and g.min() > -1e-12 and abs(g - 1).max() < 1e-12 else 1)"
 
 # A STOP file: the task in progress is checkpointed (its Gram state) and the restart is bitwise.
 mkdir -p stop && cd stop && touch STOP
