@@ -59,6 +59,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_reduced.sh
     echo "== the build for cluster users =="
     source tests/cli/test_build.sh
+    echo "== SGD of linear denoisers on Gaussian data (mcmsim run, data.source = gaussian) =="
+    source tests/cli/test_gsgd.sh
     echo "== user data sets and clones =="
     source tests/cli/test_userdata.sh
     echo "== generation: PF-ODE samplers, teleportation (mcmsim generate) =="

@@ -141,6 +141,7 @@ typedef struct {
         long keep;
     } checkpoint;
     struct {
+        int source; /* 0 mcm, 1 gaussian, 2 file */
         char file[CFG_STR_MAX];
         char dataset[CFG_STR_MAX];
         char spikes[CFG_STR_MAX];
@@ -166,8 +167,12 @@ typedef struct {
         int spectrum;
         cfg_double_list lambdas;
         double exponent, scale, log_std;
+        long n_empirical;
         char file[CFG_STR_MAX];
         char dataset[CFG_STR_MAX];
+        int basis;
+        double mean;
+        int sgd_init;
         int model;
         cfg_double_list init_q;
         double sigma_min, sigma_max, eta;

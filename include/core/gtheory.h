@@ -33,7 +33,8 @@ typedef enum {
     GT_SPEC_POWER,
     GT_SPEC_EXPONENTIAL,
     GT_SPEC_LOGNORMAL,
-    GT_SPEC_FILE
+    GT_SPEC_FILE,
+    GT_SPEC_EMPIRICAL /* the sample covariance of data: computed by the caller (cli) */
 } gt_spectrum;
 
 typedef struct {

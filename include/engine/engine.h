@@ -19,6 +19,7 @@
 
 #include "core/clone.h"
 #include "core/diffusion.h"
+#include "core/gdata.h"
 #include "core/loss.h"
 #include "core/mcm.h"
 #include "core/model.h"
@@ -40,6 +41,9 @@ typedef struct {
     long n_test;             /* evaluation rows */
     const clone_t *clone;    /* Gaussian and mean clones of the training rows */
     const double *m, *u, *v; /* unit spikes for the overlaps, NULL when not given */
+    /* Gaussian data (data.source = gaussian; rows, test and clone are then NULL): sample g is
+     * sample g (finite data: g mod n) of stream (seed, task, RNG_GAUSS) of core/gdata.h. */
+    const gdata *gauss;
 } engine_data;
 
 typedef struct {
@@ -61,7 +65,9 @@ typedef struct {
     long step;        /* steps taken */
     uint64_t n_train; /* finite data: training set size, 0 online */
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
-    double loss_sum; /* training loss summed since the last engine_take_loss */
+    double *z;        /* Gaussian data: [B][d] normals of the batch */
+    uint64_t *gindex; /* Gaussian data: [B] sample indices of the batch */
+    double loss_sum;  /* training loss summed since the last engine_take_loss */
     long loss_n;
     /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and
      * net, opt, data and the buffers above stay empty; NULL: the direct engine. */
@@ -81,6 +87,9 @@ void engine_denoise(engine *e, int n, const double *xt, double alpha, double *ou
 /* Mean training loss since the previous call (NaN when no step was taken). */
 double engine_take_loss(engine *e);
 
+/* The linear denoiser as W (d x d row-major; symlinear: P P^T) and b (NULL: none); -1 when
+ * the model is not linear or symlinear. */
+int engine_linear_weights(const engine *e, double *W, const double **b);
 /* First-layer rows of the model (0 for the linear families). */
 int engine_rows(const engine *e);
 /* The spikes m, u, v are known (MCM data, or a user data set with data.spikes). */

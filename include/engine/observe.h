@@ -11,7 +11,12 @@
  * With a user data set (engine_data) the data samples are the held-out rows (sample i is test
  * row i mod n_test), the clones those of the training rows' mean and covariance (clone.h), the
  * MMSE and excess are NaN, and the overlaps and errors along u, v are NaN unless spikes were
- * given (data.spikes). */
+ * given (data.spikes).
+ *
+ * With Gaussian data (engine_data.gauss) the data samples are sample 2^62 + i of the task's
+ * RNG_GAUSS stream, the Gaussian clone is the same law (RNG_EVAL at i), the mean clone
+ * N(mu, sbar I) (RNG_EVAL at i), the MMSE is exact (gdata_mmse), and every observation also
+ * records the denoiser in the eigenbasis (gobs). */
 #ifndef MCMSIM_OBSERVE_H
 #define MCMSIM_OBSERVE_H
 
@@ -71,6 +76,11 @@ typedef struct {
     double *zero;              /* [d] zeros: the projection direction when a spike is absent */
     double *scratch;           /* [n_rows][4] overlaps and norms of a crossing check */
     poploss *pl;               /* exact population test losses, NULL: sampled on the sets */
+    /* Gaussian data: [n_obs][n_gobs] the eigenbasis view of the denoiser at the task's level
+     * (gdata_observe; n_gobs = GDATA_NOBS(d)), NaN where not observed; NULL, 0 otherwise. */
+    int n_gobs;
+    double *gobs;
+    double *gW, *gwork; /* [d][d] and [2][d][d] scratch of gdata_observe */
 } observer;
 
 /* Log-spaced steps 0, 1, ..., steps (n_obs values before removing duplicates). */

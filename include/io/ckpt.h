@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define CKPT_VERSION 2 /* 2: observations gained gram_min_eig; normals from rng.c's own kernel */
+#define CKPT_VERSION 3 /* 2: gram_min_eig, rng.c's own normal kernel; 3: Gaussian-data gobs */
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

@@ -50,8 +50,12 @@ int spec_watch_list(const cfg_t *c, spec_watch which[SPEC_NWATCH]);
 spec_crossing spec_crossing_at(const cfg_t *c, int d);
 /* Everything one training task needs: task_cfg is the task's configuration (task_apply done). */
 void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task);
-/* 1 when data.file names a user data set (0: MCM data). */
+/* data.source, in the order of the schema's enum strings. */
+enum { SPEC_SOURCE_MCM, SPEC_SOURCE_GAUSSIAN, SPEC_SOURCE_FILE };
+/* 1 when the data are a user data set: data.source = file, or mcm with a data.file. */
 int spec_user_data(const cfg_t *c);
+/* 1 when the data are Gaussian, N(mean, U Lambda U^T) of [gaussian] (data.source = gaussian). */
+int spec_gauss_data(const cfg_t *c);
 /* NULL when the task's engine can run it; otherwise why not, with *key the configuration key
  * (train.engine = reduced: core/reduced.h's reduced_supported on the task's spec). */
 const char *spec_engine_refusal(const cfg_t *task_cfg, int d, const char **key);

@@ -262,8 +262,9 @@ static void check_gaussian_spectrum(const cfg_resolved *c, const unsigned char *
                       "'file' needs gaussian.file (got none), expected the HDF5 file of the "
                       "variances");
     int nq = v->gaussian.init_q.n;
-    for (int k = 0;
-         ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") && k < v->mcm.d.n; k++)
+    for (int k = 0; ok[iq] && nq > 1 && !cfg_enum_is(isp, v->gaussian.spectrum, "file") &&
+                    !cfg_enum_is(isp, v->gaussian.spectrum, "empirical") && k < v->mcm.d.n;
+         k++)
         if (v->mcm.d.v[k] != nq) {
             cfg_error_key(err, cfg_where(c, iq), "gaussian", "init_q",
                           "%d values for mcm.d = %ld (from %s), expected one value or one per "
@@ -318,8 +319,30 @@ static void check_gaussian_switches(const cfg_resolved *c, const unsigned char *
     check_above(c, ok, err, "tau_min", "tau_max");
 }
 
+/* data.source names where the training data come from; data.file belongs to source = file
+ * (or to mcm, for configurations written before the key existed). */
+static void check_source(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int is = cfg_find("data", "source"), ifl = cfg_find("data", "file");
+    const cfg_t *v = &c->v;
+    if (!ok[is] || !ok[ifl]) return;
+    int none = !strcmp(v->data.file, "none");
+    if (cfg_enum_is(is, v->data.source, "file") && none)
+        cfg_error_key(err, cfg_where(c, is), "data", "source",
+                      "'file' needs data.file (got none), expected the HDF5 file of the data set");
+    int isp = cfg_find("gaussian", "spectrum");
+    int emp = ok[isp] && cfg_enum_is(isp, v->gaussian.spectrum, "empirical");
+    if (cfg_enum_is(is, v->data.source, "gaussian") && !none && !emp)
+        cfg_error_key(err, cfg_where(c, ifl), "data", "file",
+                      "'%s' with data.source = gaussian (from %s), expected data.file = none "
+                      "(the samples come from N(mean, U Lambda U^T) of [gaussian]; a data set "
+                      "enters through gaussian.spectrum = empirical)",
+                      v->data.file, c->origin[is]);
+}
+
 void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
+    check_source(c, ok, err);
     check_exact_loss(c, ok, err);
     check_engine(c, ok, err);
     check_gaussian_spectrum(c, ok, err);

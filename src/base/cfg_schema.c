@@ -280,6 +280,10 @@ const cfg_entry cfg_schema[] = {
     {FIELD(checkpoint, keep), .type = CFG_INT, .def = "2", .min = 1, .max = 60,
      .restart = CFG_CHANGEABLE, .units = "files", .help = "checkpoints kept (the newest)"},
     /* [data] */
+    {FIELD(data, source), .type = CFG_ENUM, .def = "mcm", .enums = "mcm|gaussian|file",
+     .restart = CFG_FIXED, .units = "",
+     .help = "training data: mcm, gaussian (N(mean, U Lambda U^T) with the [gaussian] spectrum; "
+             "run, linear and symlinear), file (data.file; mcm with a data.file reads it too)"},
     {FIELD(data, file), .type = CFG_STRING, .def = "none", .restart = CFG_FIXED, .units = "",
      .help = "HDF5 file of a user dataset (N x d); none: data are drawn from the MCM"},
     {FIELD(data, dataset), .type = CFG_STRING, .def = "x", .restart = CFG_FIXED, .units = "",
@@ -336,10 +340,15 @@ const cfg_entry cfg_schema[] = {
 
     /* [gaussian] (gaussian-theory.md; the switches of its section 8) */
     {FIELD(gaussian, spectrum), .type = CFG_ENUM, .def = "power",
-     .enums = "list|power|exponential|lognormal|file", .restart = CFG_FIXED, .units = "",
+     .enums = "list|power|exponential|lognormal|file|empirical", .restart = CFG_FIXED, .units = "",
      .help = "covariance spectrum, d = mcm.d modes: list (gaussian.lambdas), power "
              "(scale k^-exponent), exponential (scale e^-exponent (k-1)), lognormal (quantiles "
-             "scale e^(log_std z_k)), file (gaussian.file, gaussian.dataset)"},
+             "scale e^(log_std z_k)), file (gaussian.file, gaussian.dataset), empirical (the "
+             "sample covariance of data.file or of MCM samples, with its eigenvectors as U)"},
+    {FIELD(gaussian, n_empirical), .type = CFG_INT, .def = "0", .min = 0, .max = 1e12,
+     .restart = CFG_FIXED, .units = "samples",
+     .help = "spectrum = empirical: samples of the covariance (0: every row of data.file, or 10 "
+             "d MCM samples)"},
     {FIELD(gaussian, lambdas), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e12,
      .flags = CFG_OPEN_MIN | CFG_NONE_OK, .restart = CFG_FIXED, .units = "x units^2",
      .help = "spectrum = list: the variances lambda_k, one per dimension (len = mcm.d)"},
@@ -357,6 +366,17 @@ const cfg_entry cfg_schema[] = {
      .help = "spectrum = file: HDF5 file holding the variances as a 1-D float or double array"},
     {FIELD(gaussian, dataset), .type = CFG_STRING, .def = "lambda", .restart = CFG_FIXED,
      .units = "", .help = "spectrum = file: path of the 1-D array of mcm.d variances in the file"},
+    {FIELD(gaussian, basis), .type = CFG_ENUM, .def = "identity", .enums = "identity|random",
+     .restart = CFG_FIXED, .units = "",
+     .help = "data.source = gaussian: eigenbasis U of the covariance, identity or random "
+             "orthogonal (distributed QR of a Gaussian matrix from the seed)"},
+    {FIELD(gaussian, mean), .type = CFG_DOUBLE, .def = "0", .min = -1e6, .max = 1e6,
+     .restart = CFG_FIXED, .units = "x units",
+     .help = "data.source = gaussian: every coordinate of the data mean (the theory assumes 0)"},
+    {FIELD(gaussian, sgd_init), .type = CFG_ENUM, .def = "aligned", .enums = "aligned|model",
+     .restart = CFG_FIXED, .units = "",
+     .help = "data.source = gaussian: aligned (W(0) = U diag(init_q) U^T, P(0) = U "
+             "diag(init_q)^1/2) or the model's own initialisation"},
     {FIELD(gaussian, model), .type = CFG_ENUM, .def = "onelayer",
      .enums = "onelayer|twolayer|balanced|flowmatch", .restart = CFG_FIXED, .units = "",
      .help = "linear denoiser per noise level: onelayer W, twolayer W = P P^T, balanced W = P2 P1 "

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "engine/observe.h"
 #include "cli/run_data.h"
+#include "cli/run_gauss.h"
 #include "cli/run_loop.h"
 #include "cli/runctl.h"
 #include "parallel/task_sched.h"
@@ -57,8 +58,10 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
         if (c->train.engine != SPEC_ENGINE_REDUCED)
             mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
     }
-    mem += data;
+    mem += data + (spec_gauss_data(c) ? run_gauss_bytes(cr) : 0);
     double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
+    if (spec_gauss_data(c)) /* /gaussian/sgd: [task][time][mode] x 2 and more; the theory */
+        out += 8.0 * dd * ((double)tl->n * (double)c->observe.n_obs * 3 + 4.0 * c->gaussian.n_tau);
     char what[160];
     snprintf(what, sizeof what,
              "training (%s engine), %d tasks, %.3g steps in all, up to %.3g "
@@ -86,8 +89,9 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
 {
     const cfg_t *c = &cr->v;
     task_list tl;
-    int user = spec_user_data(c);
+    int user = spec_user_data(c), gauss = spec_gauss_data(c);
     if (user) run_data_check_cfg(cr);
+    if (gauss) run_gauss_check_cfg(cr);
     task_list_from_cfg(&tl, c);
     run_check_engine(cr, &tl);
     if (o->dry_run) {
@@ -99,6 +103,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
      * file on a bad data set); a restart reads it again, like the configuration. */
     run_data rd;
     if (user) run_data_load(&rd, cr);
+    run_gauss rg; /* the spectrum (a file is read here) and the basis, before any output */
+    if (gauss) run_gauss_load(&rg, cr);
     ckpt_install_signals();
     ckpt_ctl ctl;
     runctl rc;
@@ -106,6 +112,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     if (user)
         ctl.data_fp =
             ckpt_fingerprint(rd.rows, (size_t)rd.ed.n_rows * (size_t)rd.ed.d * sizeof(double));
+    if (gauss) /* a spectrum file changed between runs must not resume */
+        ctl.data_fp = ckpt_fingerprint(rg.g.lambda, (size_t)rg.g.d * sizeof(double));
     ckpt_set set = {0};
     if (o->restart) ckpt_load(&ctl, cr, o->restart_path, &set);
     h5out_file f;
@@ -119,8 +127,14 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     unsigned char *skip = LOG_CALLOC((size_t)tl.n, 1);
     const double **active = LOG_CALLOC((size_t)tl.n, sizeof(double *));
     ckpt_record *rec = LOG_CALLOC((size_t)tl.n, sizeof(ckpt_record));
-    run_loop_ctx x = {
-        .cr = cr, .ud = user ? &rd.ed : NULL, .st = &st, .ctl = &ctl, .rc = &rc, .rec = rec};
+    run_loop_ctx x = {.cr = cr,
+                      .ud = user    ? &rd.ed
+                            : gauss ? &rg.ed
+                                    : NULL,
+                      .st = &st,
+                      .ctl = &ctl,
+                      .rc = &rc,
+                      .rec = rec};
     x.nrec = run_loop_restore(&set, &tl, skip, active, cost, rec);
     task_sched sch;
     task_sched_init(&sch, tl.n, cost, skip);
@@ -140,6 +154,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
         cmd_write_tasks(&f, &tl);
         run_out_write(&f, c, &tl, rec, nrec);
         if (user) run_data_write(&f, &rd, cr);
+        if (gauss) run_gauss_write(&f, &rg, cr, &tl, rec, nrec);
         run_out_timing(&f, &ctl, MPI_Wtime() - rc.t0);
         h5out_finish(&f);
         if (log_rank() == 0) remove("CONTINUE");
@@ -151,5 +166,6 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     ckpt_set_free(&set);
     task_list_free(&tl);
     if (user) run_data_free(&rd);
+    if (gauss) run_gauss_free(&rg);
     return stopped ? LOG_EXIT_CHECKPOINT : LOG_EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* mcmsim — command-line entry point: options, configuration, banner, dispatch. */
 #include "base/cfg.h"
 #include "cli/cmd.h"
+#include "spec/spec.h"
 #include "base/log.h"
 #include "base/version.h"
 #include "parallel/par.h"
@@ -172,6 +173,15 @@ int main(int argc, char **argv)
     static cfg_resolved cfg; /* > 1 MiB: not on the stack */
     par_cfg_load(o.config, o.sets, o.n_set, &cfg);
     int rc = LOG_EXIT_OK;
+    /* Gaussian data are trained on (run) and described exactly (gaussian); the statistics,
+     * samples and covariances of the other commands are of MCM or user data. */
+    const char *cmd = o.command;
+    if (!o.print_config && cfg.v.data.source == SPEC_SOURCE_GAUSSIAN && strcmp(cmd, "run") &&
+        strcmp(cmd, "gaussian"))
+        cfg_die_key(&cfg, cfg_find("data", "source"),
+                    "'gaussian' is read by 'mcmsim run' and 'mcmsim gaussian' only, expected "
+                    "data.source = mcm or file for 'mcmsim %s'",
+                    cmd);
     if (o.print_config) {
         if (log_rank() == 0) cfg_print(&cfg, stdout, 1);
     } else if (!strcmp(o.command, "run")) {

@@ -3,6 +3,8 @@
 
 #include "base/log.h"
 
+#include <cblas.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,22 @@ static void engine_init_reduced(engine *e, const spec_train *s, const engine_dat
     if (why) LOG_DIE("train.engine = reduced cannot run this task (%s): %s", key, why);
     e->red = LOG_CALLOC(1, sizeof *e->red);
     reduced_init(e->red, &r);
+}
+
+/* Gaussian data: batch buffers, and the aligned initialisation of the linear families
+ * (gaussian.sgd_init = aligned), which replaces the model's own. */
+static void engine_init_gauss(engine *e, const gdata *g)
+{
+    e->z = LOG_CALLOC((size_t)e->B * (size_t)e->d, sizeof(double));
+    e->gindex = LOG_CALLOC((size_t)e->B, sizeof(uint64_t));
+    if (!g->aligned) return;
+    if (e->net.s.family == MODEL_LINEAR) {
+        gdata_init_linear(g, e->net.theta);
+        if (e->net.s.bias)
+            memset(e->net.theta + (size_t)e->d * (size_t)e->d, 0, (size_t)e->d * sizeof(double));
+    } else if (e->net.s.family == MODEL_SYMLINEAR) {
+        gdata_init_sym(g, e->net.s.K, e->net.theta);
+    }
 }
 
 void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_data *ud)
@@ -59,6 +77,7 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->w = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->alpha = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->sigma = LOG_CALLOC((size_t)e->B, sizeof(double));
+    if (ud && ud->gauss) engine_init_gauss(e, ud->gauss);
 }
 
 void engine_free(engine *e)
@@ -69,7 +88,8 @@ void engine_free(engine *e)
         e->red = NULL;
         return;
     }
-    double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w, e->alpha, e->sigma};
+    free(e->gindex);
+    double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w, e->alpha, e->sigma, e->z};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
@@ -102,6 +122,14 @@ static void engine_x0(const engine *e, uint64_t g, uint64_t ix, double *x0)
 static void engine_batch(engine *e)
 {
     size_t d = (size_t)e->d;
+    const gdata *gd = e->ud ? e->ud->gauss : NULL;
+    if (gd) { /* the whole batch of x0 at once: one dgemm with a random basis */
+        for (int b = 0; b < e->B; b++) {
+            uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
+            e->gindex[b] = e->n_train ? g % e->n_train : g;
+        }
+        gdata_sample(gd, e->seed, e->task, RNG_GAUSS, e->B, e->gindex, e->x0, e->z);
+    }
     for (int b = 0; b < e->B; b++) {
         uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
         uint64_t ix = e->n_train ? g % e->n_train : g;
@@ -113,7 +141,7 @@ static void engine_batch(engine *e)
          * loss is reported per dimension (engine_step divides by d). */
         e->w[b] = loss_weight(e->loss, e->alpha[b], e->sigma[b]) *
                   (e->times.weight_sigma2 ? e->sigma[b] * e->sigma[b] : 1.0) * (double)d;
-        engine_x0(e, g, ix, &e->x0[b * d]);
+        if (!gd) engine_x0(e, g, ix, &e->x0[b * d]);
         diff_forward(e->alpha[b], e->sigma[b], e->seed, e->task, in, d, &e->x0[b * d],
                      &e->xt[b * d]);
     }
@@ -176,6 +204,23 @@ double engine_take_loss(engine *e)
     e->loss_n = 0;
     if (e->red) e->red->loss_sum = 0, e->red->loss_n = 0;
     return l;
+}
+
+int engine_linear_weights(const engine *e, double *W, const double **b)
+{
+    int d = e->d;
+    *b = NULL;
+    if (e->red) return -1;
+    if (e->net.s.family == MODEL_LINEAR) {
+        memcpy(W, e->net.theta, (size_t)d * (size_t)d * sizeof(double));
+        if (e->net.s.bias) *b = e->net.theta + (size_t)d * (size_t)d;
+        return 0;
+    }
+    if (e->net.s.family != MODEL_SYMLINEAR) return -1;
+    /* theta = P^T (h x d): W = P P^T = theta^T theta */
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)e->net.s.K, 1.0, e->net.theta,
+                d, e->net.theta, d, 0.0, W, d);
+    return 0;
 }
 
 int engine_rows(const engine *e)

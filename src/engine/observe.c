@@ -73,6 +73,19 @@ static void observe_eval_x0(const engine *e, int i, double *x_data, double *x_ga
         return;
     }
     size_t d = (size_t)e->d;
+    if (ud->gauss) {
+        const gdata *g = ud->gauss;
+        uint64_t at = OBS_EVAL_BASE + (uint64_t)i, ix = (uint64_t)i;
+        double *z = LOG_CALLOC(d, sizeof(double));
+        gdata_sample(g, e->seed, e->task, RNG_GAUSS, 1, &at, x_data, z);
+        gdata_sample(g, e->seed, e->task, RNG_EVAL, 1, &ix, x_gauss, z);
+        rng_stream s = rng_stream_make(e->seed, e->task, RNG_EVAL);
+        rng_normal(&s, ix, 0, d, x_mean);
+        for (size_t k = 0; k < d; k++)
+            x_mean[k] = g->mu[k] + sqrt(g->sbar) * x_mean[k];
+        free(z);
+        return;
+    }
     memcpy(x_data, &ud->test[(size_t)(i % ud->n_test) * d], d * sizeof(double));
     clone_sample(ud->clone, CLONE_GAUSS, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_gauss);
     clone_sample(ud->clone, CLONE_MEAN, e->seed, e->task, RNG_EVAL, (uint64_t)i, x_mean);
@@ -92,6 +105,18 @@ static void observe_eval_set(observer *o, engine *e, int n_eval)
             diff_forward(o->alpha, o->sigma, e->seed, e->task, OBS_EVAL_BASE + (uint64_t)i,
                          (size_t)o->d, o->x0[s] + off, o->xt[s] + off);
     }
+}
+
+static void observe_init_gauss(observer *o, const engine *e, int n_obs)
+{
+    size_t dd = (size_t)o->d * (size_t)o->d;
+    o->mmse = gdata_mmse(e->ud->gauss, o->sigma);
+    o->n_gobs = (int)GDATA_NOBS(o->d);
+    o->gobs = LOG_CALLOC((size_t)n_obs * (size_t)o->n_gobs, sizeof(double));
+    for (size_t i = 0; i < (size_t)n_obs * (size_t)o->n_gobs; i++)
+        o->gobs[i] = NAN;
+    o->gW = LOG_CALLOC(dd, sizeof(double));
+    o->gwork = LOG_CALLOC(2 * dd, sizeof(double));
 }
 
 void observe_init(observer *o, engine *e, const spec_observe *s)
@@ -122,6 +147,7 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     diff_coeffs(&e->sch, e->times.t, &o->alpha, &o->sigma);
     bayes_t b; /* a user data set has no closed-form MMSE */
     o->mmse = !e->ud && bayes_init(&b, mp, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
+    if (e->ud && e->ud->gauss) observe_init_gauss(o, e, n_obs);
     if (!o->pl) {
         o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
         o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
@@ -141,6 +167,7 @@ void observe_free(observer *o)
     free(o->out);
     free(o->zero);
     free(o->scratch);
+    free(o->gobs), free(o->gW), free(o->gwork);
     if (o->pl) poploss_free(o->pl);
     free(o->cr.first);
 }
@@ -280,6 +307,9 @@ void observe_now(observer *o, engine *e)
     size_t nr = (size_t)o->n_rows, p = (size_t)o->n_points;
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     sc[OBS_GRAM_MIN] = engine_gram_min_eig(e);
+    const double *b;
+    if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
+        gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);
     o->n_points++;
 }
 

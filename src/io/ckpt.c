@@ -54,6 +54,7 @@ enum {
     B_LOSS_SUM,
     B_LOSS_N,
     B_MOMENTS,
+    B_NGOBS,
     B_HEADER
 };
 
@@ -113,7 +114,8 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
                           e ? (double)e->opt.t : 0,
                           e ? e->loss_sum : 0,
                           e ? (double)e->loss_n : 0,
-                          moments};
+                          moments,
+                          o->n_gobs};
     if (buf) memcpy(buf, h, sizeof h);
     put(buf, &pos, o->scalar, nobs * OBS_NSCALAR);
     put(buf, &pos, o->overlap, nobs * nr * 3);
@@ -121,6 +123,7 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
     put_longs(buf, &pos, o->cr.first, ncr);
     put_ints(buf, &pos, o->cr.which, (size_t)o->cr.n);
     put(buf, &pos, o->cr.thr, (size_t)o->cr.nthr);
+    put(buf, &pos, o->gobs, nobs * (size_t)o->n_gobs);
     if (e) {
         if (buf) engine_state_pack(e, buf + pos);
         pos += np;
@@ -165,6 +168,9 @@ static size_t unpack_observer(observer *o, const double *b)
         o->cr.which[i] = (int)b[pos++];
     for (int i = 0; i < o->cr.nthr; i++)
         o->cr.thr[i] = b[pos++];
+    size_t ng = s.nobs * (size_t)b[B_NGOBS];
+    if (ng) memcpy(o->gobs, b + pos, ng * sizeof(double));
+    pos += ng;
     o->n_points = (int)b[B_NPOINTS];
     o->cr.remaining = (int)b[B_REMAINING];
     return pos;
@@ -190,6 +196,8 @@ void ckpt_unpack_finished(ckpt_record *r, const double *blob)
     o->overlap = LOG_CALLOC(s.nobs * s.nrows * 3 + 1, sizeof(double));
     o->norm = LOG_CALLOC(s.nobs * s.nrows + 1, sizeof(double));
     o->cr.first = LOG_CALLOC(s.ncr + 1, sizeof(long));
+    o->n_gobs = (int)blob[B_NGOBS];
+    o->gobs = LOG_CALLOC(s.nobs * (size_t)o->n_gobs + 1, sizeof(double));
     unpack_observer(o, blob);
     o->mmse = blob[B_MMSE];
     unpack_facts(r, blob);
@@ -198,7 +206,8 @@ void ckpt_unpack_finished(ckpt_record *r, const double *blob)
 void ckpt_unpack_active(ckpt_record *r, engine *e, const double *blob)
 {
     size_t np = (size_t)blob[B_NP];
-    if (np != engine_state_size(e) || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots)
+    if (np != engine_state_size(e) || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots ||
+        (int)blob[B_NGOBS] != r->obs.n_gobs)
         LOG_DIE("checkpoint record of task %d does not fit its model (%zu vs %zu parameters)",
                 (int)blob[B_TASK], np, engine_state_size(e));
     size_t pos = unpack_observer(&r->obs, blob);

@@ -222,7 +222,13 @@ double spec_step_variates(const cfg_t *task_cfg, int d)
 
 int spec_user_data(const cfg_t *c)
 {
-    return strcmp(c->data.file, "none") != 0;
+    return c->data.source == SPEC_SOURCE_FILE ||
+           (c->data.source == SPEC_SOURCE_MCM && strcmp(c->data.file, "none") != 0);
+}
+
+int spec_gauss_data(const cfg_t *c)
+{
+    return c->data.source == SPEC_SOURCE_GAUSSIAN;
 }
 
 void spec_theory_build(spec_theory *s, const cfg_t *task_cfg, int d)
@@ -250,7 +256,7 @@ void spec_analysis_build(spec_analysis *a, const cfg_t *c, const task_list *tl)
     a->fit_log_power = c->scaling.fit_log_power;
     a->ode_points = (int)c->scaling.ode_points;
     cfg_format_value(c, cfg_find("scaling", "thresholds"), a->thresholds, sizeof a->thresholds);
-    a->theory = !spec_user_data(c);
+    a->theory = !spec_user_data(c) && !spec_gauss_data(c);
     for (int j = 0; j < tl->n; j++)
         a->ncombo = tl->t[j].combo + 1 > a->ncombo ? tl->t[j].combo + 1 : a->ncombo;
     a->combo = LOG_CALLOC((size_t)a->ncombo + 1, sizeof *a->combo);

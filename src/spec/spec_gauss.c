@@ -10,7 +10,7 @@
 
 /* The parsed enum index is stored as the gtheory enum: the schema strings list them in order. */
 _Static_assert(GT_FLOWMATCH == 3 && GT_VP == 1 && GT_EPS == 1 && GT_PRECOND_EDM == 1 &&
-                   GT_GD == 1 && GT_ARITHMETIC == 2 && GT_SPEC_FILE == 4,
+                   GT_GD == 1 && GT_ARITHMETIC == 2 && GT_SPEC_FILE == 4 && GT_SPEC_EMPIRICAL == 5,
                "enum order of gtheory.h must match the [gaussian] schema enum strings");
 
 static void spec_gauss_set_q(spec_gauss *g, const cfg_t *c)
@@ -44,7 +44,7 @@ void spec_gauss_build(spec_gauss *g, const cfg_t *c)
     g->weight_level =
         g->setup.model == GT_FLOWMATCH ? 1.0 / (1.0 + s->sigma_weight) : s->sigma_weight;
     g->level = s->level, g->fit_lambda_min = s->fit_lambda_min;
-    if (g->spectrum == GT_SPEC_FILE) return;
+    if (g->spectrum == GT_SPEC_FILE || g->spectrum == GT_SPEC_EMPIRICAL) return;
     g->d = g->spectrum == GT_SPEC_LIST ? s->lambdas.n : (int)c->mcm.d.v[0];
     g->lambda = LOG_CALLOC((size_t)g->d, sizeof(double));
     g->q = LOG_CALLOC((size_t)g->d, sizeof(double));

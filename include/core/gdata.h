@@ -1,0 +1,62 @@
+/* gdata — Gaussian data N(mu, U Lambda U^T) for training linear denoisers next to their exact
+ * theory (gaussian-theory.md §1.3, §2; core/gtheory.h), and what a run measures in the
+ * eigenbasis (§2.2, §3.1, §3.4). Pure C + BLAS: the basis U is given (identity, or a random
+ * orthogonal matrix from parallel/gbasis.h), the spectrum by spec/spec_gauss.h.
+ *
+ * Sample `index` of stream (seed, task, purpose) is x = mu + U (lambda^1/2 . z) with z the d
+ * normals rng_normal(index, block 0): a sample depends only on its address, like every draw.
+ * Mode k is the column u_k of U with variance lambda_k, in the order of the spectrum. */
+#ifndef MCMSIM_GDATA_H
+#define MCMSIM_GDATA_H
+
+#include <stdint.h>
+
+typedef struct {
+    int d;
+    double *lambda; /* [d] mode variances */
+    double *sq;     /* [d] lambda^1/2 */
+    double *q;      /* [d] aligned initial weights Q_k */
+    double *mu;     /* [d] mean */
+    double *U;      /* [d][d] column-major, column k = u_k; NULL: the identity */
+    double sbar;    /* tr Sigma / d: the variance of the mean clone */
+    int aligned;    /* initialise denoisers aligned (gdata_init_linear, gdata_init_sym) */
+} gdata;
+
+/* Scalars of one observation in the eigenbasis, after the 2 d per-mode values. */
+enum { GDATA_OFFDIAG, GDATA_BIAS, GDATA_LOSS, GDATA_NSCALAR };
+#define GDATA_NOBS(d) (2 * (size_t)(d) + GDATA_NSCALAR)
+
+/* Copies lambda, q (may be NULL: 0) and U (NULL: identity); every mean coordinate is `mean`. */
+void gdata_init(gdata *g, int d, const double *lambda, const double *q, double mean,
+                const double *U);
+void gdata_free(gdata *g);
+/* Samples index[0..n) of stream (seed, task, purpose) into x[n][d] (rows); z is [n][d] scratch.
+ * A random basis takes one dgemm for the batch. */
+void gdata_sample(const gdata *g, uint32_t seed, uint64_t task, int purpose, int n,
+                  const uint64_t *index, double *x, double *z);
+/* MMSE of the optimal denoiser at noise sigma, per dimension: sum_k sigma^2 lambda_k /
+ * (sigma^2 + lambda_k) / d (§1.3). */
+double gdata_mmse(const gdata *g, double sigma);
+/* Aligned initial weights: W(0) = U diag(Q) U^T (row-major, b untouched), and P(0) with
+ * column k = Q_k^1/2 u_k for k < min(h, d), zero beyond (theta = P^T, h x d row-major). */
+void gdata_init_linear(const gdata *g, double *W);
+void gdata_init_sym(const gdata *g, int h, double *Pt);
+/* The eigenbasis view of a denoiser D(x) = W x + b (W row-major, b NULL: none) at noise
+ * sigma, into out[GDATA_NOBS(d)]: w_k = u_k^T W u_k [d], the population x0 loss of mode k,
+ * l_k = lambda_k |W u_k - u_k|^2 + sigma^2 |W u_k|^2 [d] (aligned: the theory's
+ * (lambda + sigma^2) w^2 - 2 lambda w + lambda), then the off-diagonal norm
+ * |U^T W U - diag(w)|_F, the mean term |(W - I) mu + b|^2 and the whole population loss
+ * E|W x_sigma + b - x0|^2 = sum_k l_k + the mean term. work: 2 d x d scratch (random basis). */
+void gdata_observe(const gdata *g, const double *W, const double *b, double sigma, double *out,
+                   double *work);
+
+/* The generated variance of a mode (§3.1) when the denoiser weight along it is psi[j] at the
+ * levels sigma[j] (ascending, n >= 1), linear in ln sigma between them and constant beyond:
+ * sT^2 exp(-2 int_{ln s0}^{ln sT} (1 - psi) d ln s), exact for that interpolation. */
+double gdata_gen_var_levels(int n, const double *sigma, const double *psi, double s0, double sT);
+/* First crossing of `target` by the curve v(tau) (tau[0] = 0 allowed), starting from v[0]'s
+ * side, interpolated linearly in ln tau (in tau on the first interval when tau[0] = 0); NaN
+ * when it never crosses. */
+double gdata_crossing(int n, const double *tau, const double *v, double target);
+
+#endif

@@ -1,0 +1,213 @@
+/* gdata — Gaussian data and the eigenbasis view of linear denoisers; see include/core/gdata.h.
+ *
+ * Layout: U is column-major, so its memory read row-major is the matrix M with rows u_k^T;
+ * samples and weights are row-major. Then a batch X[n][d] = Z[n][d] M (x_b = U z_b) and the
+ * rows of M W^T are (W u_k)^T: both one dgemm. */
+#include "core/gdata.h"
+
+#include "base/log.h"
+#include "core/rng.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double *gdata_copy(const double *v, size_t n)
+{
+    double *c = LOG_CALLOC(n, sizeof(double));
+    if (v) memcpy(c, v, n * sizeof(double));
+    return c;
+}
+
+void gdata_init(gdata *g, int d, const double *lambda, const double *q, double mean,
+                const double *U)
+{
+    memset(g, 0, sizeof *g);
+    size_t n = (size_t)d;
+    g->d = d;
+    g->lambda = gdata_copy(lambda, n);
+    g->q = gdata_copy(q, n);
+    g->sq = LOG_CALLOC(n, sizeof(double));
+    g->mu = LOG_CALLOC(n, sizeof(double));
+    double tr = 0;
+    for (size_t k = 0; k < n; k++) {
+        g->sq[k] = sqrt(lambda[k]);
+        g->mu[k] = mean;
+        tr += lambda[k];
+    }
+    g->sbar = tr / d;
+    g->U = U ? gdata_copy(U, n * n) : NULL;
+}
+
+void gdata_free(gdata *g)
+{
+    free(g->lambda), free(g->sq), free(g->q), free(g->mu), free(g->U);
+    memset(g, 0, sizeof *g);
+}
+
+void gdata_sample(const gdata *g, uint32_t seed, uint64_t task, int purpose, int n,
+                  const uint64_t *index, double *x, double *z)
+{
+    size_t d = (size_t)g->d;
+    rng_stream s = rng_stream_make(seed, task, (rng_purpose)purpose);
+    double *zz = g->U ? z : x; /* identity basis: scale in place */
+    for (int b = 0; b < n; b++) {
+        double *r = &zz[(size_t)b * d];
+        rng_normal(&s, index[b], 0, d, r);
+        for (size_t k = 0; k < d; k++)
+            r[k] *= g->sq[k];
+    }
+    if (g->U)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, g->d, g->d, 1.0, z, g->d, g->U,
+                    g->d, 0.0, x, g->d);
+    for (int b = 0; b < n; b++)
+        for (size_t i = 0; i < d; i++)
+            x[(size_t)b * d + i] += g->mu[i];
+}
+
+double gdata_mmse(const gdata *g, double sigma)
+{
+    double s2 = sigma * sigma, m = 0;
+    for (int k = 0; k < g->d; k++)
+        m += s2 * g->lambda[k] / (s2 + g->lambda[k]);
+    return m / g->d;
+}
+
+void gdata_init_linear(const gdata *g, double *W)
+{
+    size_t d = (size_t)g->d;
+    memset(W, 0, d * d * sizeof(double));
+    if (!g->U) {
+        for (size_t k = 0; k < d; k++)
+            W[k * d + k] = g->q[k];
+        return;
+    }
+    double *S = LOG_CALLOC(d * d, sizeof(double));
+    for (size_t k = 0; k < d; k++)
+        for (size_t i = 0; i < d; i++)
+            S[k * d + i] = g->q[k] * g->U[k * d + i];
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g->d, g->d, g->d, 1.0, g->U, g->d, S, g->d,
+                0.0, W, g->d);
+    free(S);
+}
+
+void gdata_init_sym(const gdata *g, int h, double *Pt)
+{
+    size_t d = (size_t)g->d;
+    memset(Pt, 0, (size_t)h * d * sizeof(double));
+    for (size_t k = 0; k < (size_t)h && k < d; k++) {
+        double a = sqrt(g->q[k]);
+        if (!g->U)
+            Pt[k * d + k] = a;
+        else
+            for (size_t i = 0; i < d; i++)
+                Pt[k * d + i] = a * g->U[k * d + i];
+    }
+}
+
+/* w_k and |W u_k|^2 of every mode. */
+static void gdata_columns(const gdata *g, const double *W, double *w, double *n2, double *work)
+{
+    size_t d = (size_t)g->d;
+    if (!g->U) {
+        memset(n2, 0, d * sizeof(double));
+        for (size_t i = 0; i < d; i++)
+            for (size_t k = 0; k < d; k++)
+                n2[k] += W[i * d + k] * W[i * d + k];
+        for (size_t k = 0; k < d; k++)
+            w[k] = W[k * d + k];
+        return;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, g->U, g->d, W, g->d,
+                0.0, work, g->d);
+    for (size_t k = 0; k < d; k++) {
+        w[k] = cblas_ddot(g->d, &g->U[k * d], 1, &work[k * d], 1);
+        n2[k] = cblas_ddot(g->d, &work[k * d], 1, &work[k * d], 1);
+    }
+}
+
+/* |U^T W U - diag|_F from the off-diagonal elements themselves (the difference |W|_F^2 -
+ * sum w_k^2 would cancel to rounding for a nearly aligned W): C = M (W U)^T = U^T W^T U. */
+static double gdata_offdiag(const gdata *g, const double *W, const double *WU, double *C)
+{
+    size_t d = (size_t)g->d;
+    const double *A = W;
+    if (g->U) {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, g->U, g->d, WU,
+                    g->d, 0.0, C, g->d);
+        A = C;
+    }
+    double s = 0;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            if (i != j) s += A[i * d + j] * A[i * d + j];
+    return sqrt(s);
+}
+
+void gdata_observe(const gdata *g, const double *W, const double *b, double sigma, double *out,
+                   double *work)
+{
+    size_t d = (size_t)g->d;
+    double *w = out, *l = out + d, *sc = out + 2 * d, s2 = sigma * sigma;
+    gdata_columns(g, W, w, l, work);
+    double total = 0;
+    for (size_t k = 0; k < d; k++) {
+        double n2 = l[k];
+        l[k] = g->lambda[k] * (n2 - 2 * w[k] + 1) + s2 * n2;
+        total += l[k];
+    }
+    double mean = 0;
+    for (size_t i = 0; i < d; i++) {
+        double r = (b ? b[i] : 0) - g->mu[i] + cblas_ddot(g->d, &W[i * d], 1, g->mu, 1);
+        mean += r * r;
+    }
+    sc[GDATA_OFFDIAG] = gdata_offdiag(g, W, work, work + d * d);
+    sc[GDATA_BIAS] = mean;
+    sc[GDATA_LOSS] = total + mean;
+}
+
+/* psi at x = ln sigma: linear between the knots, constant beyond. */
+static double gdata_psi_at(int n, const double *ls, const double *psi, double x)
+{
+    if (x <= ls[0]) return psi[0];
+    if (x >= ls[n - 1]) return psi[n - 1];
+    int j = 0;
+    while (j + 1 < n - 1 && ls[j + 1] < x)
+        j++;
+    double f = (x - ls[j]) / (ls[j + 1] - ls[j]);
+    return psi[j] + f * (psi[j + 1] - psi[j]);
+}
+
+double gdata_gen_var_levels(int n, const double *sigma, const double *psi, double s0, double sT)
+{
+    double a = log(s0), bnd = log(sT), integral = 0, x = a;
+    double *ls = LOG_CALLOC((size_t)n, sizeof(double));
+    for (int j = 0; j < n; j++)
+        ls[j] = log(sigma[j]);
+    /* Trapezoids between consecutive breakpoints are exact for a piecewise-linear psi. */
+    for (int j = 0; j <= n; j++) {
+        double nx = j < n ? ls[j] : bnd;
+        if (nx <= x) continue;
+        if (nx > bnd) nx = bnd;
+        double f0 = 1 - gdata_psi_at(n, ls, psi, x), f1 = 1 - gdata_psi_at(n, ls, psi, nx);
+        integral += 0.5 * (f0 + f1) * (nx - x);
+        x = nx;
+    }
+    free(ls);
+    return sT * sT * exp(-2 * integral);
+}
+
+double gdata_crossing(int n, const double *tau, const double *v, double target)
+{
+    if (n < 2 || !isfinite(v[0]) || v[0] == target) return NAN;
+    double side = v[0] > target ? 1 : -1;
+    for (int i = 1; i < n; i++) {
+        if (!isfinite(v[i]) || (v[i] - target) * side > 0) continue;
+        double f = (target - v[i - 1]) / (v[i] - v[i - 1]);
+        if (tau[i - 1] <= 0) return f * tau[i];
+        double l0 = log(tau[i - 1]), l1 = log(tau[i]);
+        return exp(l0 + f * (l1 - l0));
+    }
+    return NAN;
+}
