@@ -31,8 +31,8 @@ typedef enum {
     RNG_REDUCED_BULK = 11, /* in-frame coordinates of z and xi, counter = sample index */
     RNG_REDUCED_GRAM = 12, /* Bartlett factor of the perpendicular parts, counter = step */
     RNG_REDUCED_INIT = 13, /* exact initial state (Bartlett factor of the initial vectors) */
-    RNG_GAUSS = 14,    /* Gaussian data (core/gdata.h): z of training sample g */
-    RNG_GBASIS = 15,   /* random eigenbasis of Gaussian data (task 0, step = column) */
+    RNG_GAUSS = 14,        /* Gaussian data (core/gdata.h): z of training sample g */
+    RNG_GBASIS = 15,       /* random eigenbasis of Gaussian data (task 0, step = column) */
     RNG_GENERATE = 20, /* start x_T of generated sample i (core/gen.h), counter = sample index */
     RNG_TEST = 100,    /* unit tests */
 } rng_purpose;
