@@ -88,7 +88,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     task_list tl;
     int user = spec_user_data(c);
     if (user) run_data_check_cfg(cr);
-    task_list_from_cfg(&tl, c);
+    task_list_from_run(&tl, c);
     run_check_engine(cr, &tl);
     if (o->dry_run) {
         run_dry(cr, &tl, user ? run_data_validate(cr) : 0);
