@@ -5,7 +5,14 @@
 #include <string.h>
 
 static const char help_general[] =
-    "usage: mcmsim COMMAND ARGS [OPTIONS]    (mcmsim COMMAND --help: that command's options)\n"
+    "usage: mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
+    "                  [--print-config] [--quiet] [--restart[=CKPT]] [--time-limit SECONDS]\n"
+    "       mcmsim stats|sample|covar|gaussian CONFIG [--set ...]... [-o OUTPUT.h5] [--dry-run]\n"
+    "                  [--print-config] [--quiet]\n"
+    "       mcmsim theory CONFIG [--set section.key=value]... [--print-config] [--quiet]\n"
+    "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]... [--quiet]\n"
+    "       mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet]\n"
+    "       mcmsim --help | --version | COMMAND --help (that command's options)\n"
     "\n"
     "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
     "           m, u, v and test losses on data and clones at log-spaced steps\n"
@@ -18,16 +25,6 @@ static const char help_general[] =
     "           generated variances, KL, emergence times tau* and alpha (seconds, no training)\n"
     "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
     "  merge    join the outputs of the slices (run.slice = i/n) of one run into one file\n"
-    "\n"
-    "       mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
-    "                  [--print-config] [--quiet] [--restart[=CKPT]]\n"
-    "                  [--time-limit SECONDS]\n"
-    "       mcmsim stats|sample|covar|gaussian CONFIG [--set ...]... [-o OUTPUT.h5] [--dry-run]\n"
-    "                  [--print-config] [--quiet]\n"
-    "       mcmsim theory CONFIG [--set section.key=value]... [--print-config] [--quiet]\n"
-    "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]... [--quiet]\n"
-    "       mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet]\n"
-    "       mcmsim --help | --version\n"
     "\n"
     "Every key is documented in input/reference.ini. Exit codes: 0 done, 1 runtime failure,\n"
     "2 usage or configuration error, 3 stopped with a checkpoint.\n";
@@ -83,7 +80,8 @@ static const char help_analyze[] =
 static const char help_merge[] =
     "usage: mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet]\n"
     "Joins the complete outputs of runs of one configuration that differ only in run.slice\n"
-    "(any FIXED key that differs is named, exit 2) into OUT.h5: every task exactly once (a\n"
+    "(a key that differs, FIXED or CHANGEABLE, is named, exit 2; run.output, checkpoint.*\n"
+    "and observe.status_every may differ) into OUT.h5: every task exactly once (a\n"
     "missing or duplicated task is named, exit 2), /scaling and /theory recomputed over all\n"
     "tasks, written as OUT.h5.partial and renamed when complete. The result equals the output\n"
     "of one run of all tasks (timings aside). Runs as one process (no mpirun).\n" OPT_QUIET OPT_TAIL

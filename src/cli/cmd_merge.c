@@ -29,9 +29,18 @@ static int mg_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Every FIXED key but run.slice must agree with the first input's; every difference is listed
- * before the merge is refused. CHANGEABLE differences (cadences, budgets of a restart) are
- * reported; the first input's values are kept. */
+/* Keys that never change a result: the slice itself, where the output and checkpoints went, and
+ * how often progress is printed. */
+static int mg_free_key(const char *name)
+{
+    return !strcmp(name, "run.slice") || !strcmp(name, "run.output") ||
+           !strncmp(name, "checkpoint.", 11) || !strcmp(name, "observe.status_every");
+}
+
+/* Every other key must agree with the first input's: the FIXED ones by definition of one run,
+ * the CHANGEABLE ones (budgets, thresholds, analysis settings) because a restart may have
+ * changed them in one slice only, and the merged file must be one run's. Every difference is
+ * listed before the merge is refused. */
 static void mg_check_config(const h5merge_in *in, int nin)
 {
     static char a[CFG_LIST_MAX * 32], b[CFG_LIST_MAX * 32];
@@ -41,19 +50,15 @@ static void mg_check_config(const h5merge_in *in, int nin)
             const cfg_entry *e = &cfg_schema[i];
             char name[128];
             snprintf(name, sizeof name, "%s.%s", e->section, e->key);
-            if (!strcmp(name, "run.slice")) continue;
+            if (mg_free_key(name)) continue;
             int ea = h5merge_attr_text(in[0].fid, "/config", name, a, sizeof a);
             int eb = h5merge_attr_text(in[j].fid, "/config", name, b, sizeof b);
             if (ea == eb && !strcmp(a, b)) continue;
-            if (e->restart == CFG_CHANGEABLE) {
-                log_warn("merge: '%s' has %s = %s, '%s' has %s (CHANGEABLE; the first is kept)\n",
-                         in[j].path, name, eb ? "(absent)" : b, in[0].path, ea ? "(absent)" : a);
-                continue;
-            }
             fprintf(stderr,
                     "mcmsim: error: '%s': key '%s' = %s differs from '%s' (%s), expected the "
-                    "same FIXED configuration apart from run.slice\n",
-                    in[j].path, name, eb ? "(absent)" : b, in[0].path, ea ? "(absent)" : a);
+                    "same %s configuration apart from run.slice\n",
+                    in[j].path, name, eb ? "(absent)" : b, in[0].path, ea ? "(absent)" : a,
+                    e->restart == CFG_FIXED ? "FIXED" : "(CHANGEABLE keys too)");
             bad++;
         }
     if (bad)
