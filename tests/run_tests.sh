@@ -35,6 +35,8 @@ echo "== command-line tests =="
 source tests/cli/test_cli.sh
 echo "== training tests =="
 source tests/cli/test_train.sh
+echo "== per-command help, --log, status line =="
+source tests/cli/test_ux.sh
 echo "== bad-input corpus =="
 source tests/cli/test_bad_configs.sh
 echo "== Gaussian linear-denoiser theory (mcmsim gaussian) =="

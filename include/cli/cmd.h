@@ -12,6 +12,7 @@ typedef struct {
     const char *config;
     const char *output; /* -o, NULL = run.output */
     int dry_run, print_config, quiet;
+    const char *log;          /* --log FILE: rank 0's messages appended there too */
     int restart;              /* --restart[=PATH] */
     const char *restart_path; /* NULL: newest valid checkpoint of checkpoint.dir */
     double time_limit;        /* --time-limit SECONDS, 0: none */

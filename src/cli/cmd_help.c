@@ -6,12 +6,15 @@
 
 static const char help_general[] =
     "usage: mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
-    "                  [--print-config] [--quiet] [--restart[=CKPT]] [--time-limit SECONDS]\n"
+    "                  [--print-config] [--quiet] [--log FILE] [--restart[=CKPT]]\n"
+    "                  [--time-limit SECONDS]\n"
     "       mcmsim stats|sample|covar|gaussian CONFIG [--set ...]... [-o OUTPUT.h5] [--dry-run]\n"
-    "                  [--print-config] [--quiet]\n"
+    "                  [--print-config] [--quiet] [--log FILE]\n"
     "       mcmsim theory CONFIG [--set section.key=value]... [--print-config] [--quiet]\n"
+    "                  [--log FILE]\n"
     "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]... [--quiet]\n"
-    "       mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet]\n"
+    "                  [--log FILE]\n"
+    "       mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet] [--log FILE]\n"
     "       mcmsim --help | --version | COMMAND --help (that command's options)\n"
     "\n"
     "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
@@ -35,7 +38,10 @@ static const char help_general[] =
     "  --dry-run                validate, print the resolved configuration and a memory/work\n"    \
     "                           estimate, exit 0 without computing or writing anything\n"
 #define OPT_PRINT "  --print-config           print every key, its value and where it came from\n"
-#define OPT_QUIET "  --quiet                  no banner, status line or summary on stdout\n"
+#define OPT_QUIET                                                                                  \
+    "  --quiet                  no banner, status line or summary on stdout\n"                     \
+    "  --log FILE               append rank 0's messages (banner, status, summary, warnings,\n"    \
+    "                           errors) to FILE too, also with --quiet\n"
 #define OPT_TAIL                                                                                   \
     "  --help                   this text\n"                                                       \
     "Exit codes: 0 done, 1 runtime failure, 2 usage or configuration error"
@@ -78,7 +84,7 @@ static const char help_analyze[] =
     "  --set section.key=value  change a CHANGEABLE analysis key (scaling.bootstrap, "
     "...)\n" OPT_QUIET OPT_TAIL ".\n";
 static const char help_merge[] =
-    "usage: mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet]\n"
+    "usage: mcmsim merge OUT.h5 IN1.h5 [IN2.h5 ...] [--quiet] [--log FILE]\n"
     "Joins the complete outputs of runs of one configuration that differ only in run.slice\n"
     "(a key that differs, FIXED or CHANGEABLE, is named, exit 2; run.output, checkpoint.*\n"
     "and observe.status_every may differ) into OUT.h5: every task exactly once (a\n"

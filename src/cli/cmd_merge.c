@@ -54,16 +54,15 @@ static void mg_check_config(const h5merge_in *in, int nin)
             int ea = h5merge_attr_text(in[0].fid, "/config", name, a, sizeof a);
             int eb = h5merge_attr_text(in[j].fid, "/config", name, b, sizeof b);
             if (ea == eb && !strcmp(a, b)) continue;
-            fprintf(stderr,
-                    "mcmsim: error: '%s': key '%s' = %s differs from '%s' (%s), expected the "
-                    "same %s configuration apart from run.slice\n",
-                    in[j].path, name, eb ? "(absent)" : b, in[0].path, ea ? "(absent)" : a,
-                    e->restart == CFG_FIXED ? "FIXED" : "(CHANGEABLE keys too)");
+            log_error("'%s': key '%s' = %s differs from '%s' (%s), expected the "
+                      "same %s configuration apart from run.slice",
+                      in[j].path, name, eb ? "(absent)" : b, in[0].path, ea ? "(absent)" : a,
+                      e->restart == CFG_FIXED ? "FIXED" : "(CHANGEABLE keys too)");
             bad++;
         }
     if (bad)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
-                     "merge: %d FIXED key difference(s) between the inputs: not "
+                     "merge: %d key difference(s) between the inputs: not "
                      "slices of one run",
                      bad);
 }
@@ -123,7 +122,7 @@ static int **mg_map(const h5merge_in *in, int nin, const task_list *tl)
     for (int k = 0; k < tl->n; k++)
         if (!owner[k] && missing++ < 8) {
             mg_task_name(&tl->t[k], name, sizeof name);
-            fprintf(stderr, "mcmsim: error: merge: %s is in no input\n", name);
+            log_error("merge: %s is in no input", name);
         }
     if (missing)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
@@ -211,7 +210,7 @@ int cmd_merge(const cmd_opts *o)
                      log_size());
     if (o->n_set || o->output || o->dry_run || o->restart || o->time_limit > 0)
         LOG_DIE_COLL(LOG_EXIT_USAGE,
-                     "merge takes only OUT.h5, the inputs and --quiet (analysis "
+                     "merge takes only OUT.h5, the inputs, --quiet and --log (analysis "
                      "keys change afterwards: mcmsim analyze OUT.h5 --set ...)\n%s",
                      cmd_help("merge"));
     if (o->n_inputs < 1)

@@ -111,7 +111,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "run");
     double *cost = LOG_CALLOC((size_t)tl.n, sizeof(double));
-    run_loop_status st = {.every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime()};
+    run_loop_status st = {
+        .every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime(), .ctl = &ctl};
     for (int k = 0; k < tl.n; k++) {
         cost[k] = (double)spec_steps(c, tl.t[k].d) * spec_step_variates(c, tl.t[k].d);
         st.total_steps += spec_steps(c, tl.t[k].d);

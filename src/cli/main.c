@@ -67,7 +67,11 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
             o->restart = 1, o->restart_path = a + 10;
         else if (!strcmp(a, "--time-limit"))
             main_time_limit(o, argc, argv, &i);
-        else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
+        else if (!strcmp(a, "--log")) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                LOG_DIE_COLL(LOG_EXIT_USAGE, "option --log needs a file name");
+            o->log = argv[++i];
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
             if (i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option %s needs a value", a);
             const char *v = argv[++i];
             if (a[1] == 'o')
@@ -102,10 +106,22 @@ static int main_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-        if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--time-limit"))
+        if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "-o") ||
+            !strcmp(argv[i], "--time-limit") || !strcmp(argv[i], "--log"))
             i++; /* a value, never an option */
     }
     return 0;
+}
+
+/* --log FILE, opened for appending by rank 0 (the only writer); failing is a usage error. */
+static void main_open_log(const cmd_opts *o)
+{
+    if (!o->log) return;
+    FILE *f = log_rank() == 0 ? fopen(o->log, "a") : NULL;
+    int ok = log_rank() != 0 || f != NULL;
+    PAR_MPI(MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (!ok) LOG_DIE_COLL(LOG_EXIT_USAGE, "--log: cannot open '%s' for appending", o->log);
+    log_set_file(f);
 }
 
 static void main_banner(const cmd_opts *o)
@@ -133,6 +149,7 @@ int main(int argc, char **argv)
     main_parse(argc, argv, &o);
     /* --print-config output must stay a valid INI file: nothing else on stdout. */
     log_set_quiet(o.quiet || o.print_config);
+    main_open_log(&o);
     main_banner(&o);
     if (!strcmp(o.command, "analyze") || !strcmp(o.command, "merge")) {
         int rc = o.command[0] == 'a' ? cmd_analyze(&o) : cmd_merge(&o);

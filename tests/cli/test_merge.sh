@@ -57,10 +57,4 @@ check_usage merge:restart-other-slice "run.slice" r1.h5 "$BIN" run "$MCFG" "${MA
 check merge:restart-same-slice "$BIN" run "$MCFG" "${MARGS[@]}" --set run.slice=1/3 -o r1.h5 --restart
 check merge:restart-slice-equals $H5SAME ../s1.h5 r1.h5
 cd "$MG" || return
-# Per-command help lists that command's options.
-cli_expect_rc help:run-lists-time-limit 0 "--time-limit SECONDS" "$BIN" run --help
-cli_expect_rc help:analyze-lists-o 0 "-o NEW.h5" "$BIN" analyze --help
-expect_rc 0 "usage: mcmsim stats" "$BIN" stats --help
-grep -q -- "--restart" <<< "$EXPECT_OUT" && EXPECT_WHY="stats --help lists --restart"
-expect_report help:stats-without-restart
 cd "$ROOT" || true

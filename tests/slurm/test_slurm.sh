@@ -33,7 +33,9 @@ export MCMSIM=$BIN MCMSIM_JOBS_DIR=$ROOT/jobs MCMSIM_SRUN_MPI=pmix
 SCAN_ARGS=(--set train.steps_alpha=300 --quiet)
 cd "$SL/sub" || return
 mpirun_n 2 "$BIN" run "$SL_CFG" "${SCAN_ARGS[@]}" -o "$SL/scan_ref.h5" >/dev/null 2>&1
-out=$("$ROOT/jobs/submit-scan" --slices 3 --throttle 2 --dir "$SL/scan" --sbatch "--ntasks=2 --time=5" \
+# A site set-up file, as jobs/README.md suggests (modules, file locking), sourced by every job.
+printf 'export HDF5_USE_FILE_LOCKING=FALSE\necho "setup sourced in job $SLURM_JOB_ID"\n' > "$SL/setup.sh"
+out=$(MCMSIM_SETUP=$SL/setup.sh "$ROOT/jobs/submit-scan" --slices 3 --throttle 2 --dir "$SL/scan" --sbatch "--ntasks=2 --time=5" \
     "$SL_CFG" "${SCAN_ARGS[@]}" 2>&1)
 read -r SA SM < "$SL/scan/jobs" 2>/dev/null || SA= SM=
 # Right after submission: the array's throttle and the merge's dependency as SLURM holds them.
@@ -50,6 +52,8 @@ states=$(scontrol -o show job "$SA" 2>/dev/null | grep -o "JobState=[A-Z]*" | so
 scontrol -o show job "$SM" 2>/dev/null | grep -q "JobState=COMPLETED" \
     && pass slurm:scan-merge-job-completed || fail slurm:scan-merge-job-completed \
     "$(tail -n 3 "$SL/scan/merge-$SM.log" 2>&1)"
+grep -qs "setup sourced in job" "$SL"/sub/mcmsim-scan-*_1.log && pass slurm:scan-setup-file-sourced \
+    || fail slurm:scan-setup-file-sourced "$(head -n 2 "$SL"/sub/mcmsim-scan-*_1.log 2>&1)"
 check slurm:scan-merged-equals-single-run $H5SAME "$SL/scan_ref.h5" "$SL/scan/train_small.h5"
 
 # (2) and (3): one run of the same 6 tasks long enough (4000 d-steps) to outlast a 3 s limit.
@@ -133,6 +137,13 @@ slurm_wait_jobs 60 "$J4"
 [ "$(ls -d "$C4"/job-* 2>/dev/null | wc -l)" -eq 1 ] && grep -qs failed "$C4"/job-*/outcome.txt \
     && scontrol -o show job "$J4" | grep -q "JobState=FAILED" \
     && pass slurm:failure-not-resubmitted || fail slurm:failure-not-resubmitted "$(cat "$C4"/job-*/outcome.txt 2>&1)"
+
+# (5) jobs/sample.sbatch: one rank, a few samples, the run directory.
+J5=$(sbatch --parsable --ntasks=1 --time=1 --output="$SL/sample-%j.log" "$ROOT/jobs/sample.sbatch" \
+    "$SL_CFG" --set sample.n=50 --quiet)
+slurm_wait_jobs 60 "$J5"
+[ -e "$SL/sub/results/train_small-samples-$J5.h5" ] && [ -s "$SL/sub/runs/train_small-samples/job-$J5/config.ini" ] \
+    && pass slurm:sample-job || fail slurm:sample-job "$(tail -n 3 "$SL/sample-$J5.log" 2>&1)"
 
 cd "$ROOT" || true
 slurm_stop
