@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential libopenmpi-dev openmpi-bin libscalapack-openmpi-dev libhdf5-openmpi-dev
   hdf5-tools libgsl-dev libopenblas-dev librandom123-dev libinih-dev libcmocka-dev pkg-config
-  python3-h5py python3-numpy python3-matplotlib git)
+  python3-h5py python3-numpy python3-matplotlib git slurm-wlm munge)
 missing=()
 for p in "${pkgs[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -11,7 +11,8 @@ source tests/lib/harness.sh
 BIN=$ROOT/$BUILD/mcmsim
 export MCMSIM_SRCDIR=$ROOT
 WORK=$(mktemp -d /tmp/mcmsim-test.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# The SLURM test's daemons are stopped by their pids even when a test is cut short.
+trap 'declare -F slurm_stop >/dev/null && slurm_stop; rm -rf "$WORK"' EXIT
 if [ "$MODE" = "--asan" ]; then
     # Leak checking covers the unit tests (no MPI_Init). Open MPI's components are dlopen'ed
     # and unloaded at finalize, so their leak reports cannot be attributed or suppressed: the
@@ -34,6 +35,8 @@ echo "== command-line tests =="
 source tests/cli/test_cli.sh
 echo "== training tests =="
 source tests/cli/test_train.sh
+echo "== per-command help, --log, status line =="
+source tests/cli/test_ux.sh
 echo "== bad-input corpus =="
 source tests/cli/test_bad_configs.sh
 echo "== Gaussian linear-denoiser theory (mcmsim gaussian) =="
@@ -57,6 +60,11 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_ckpt.sh
     echo "== reduced engine =="
     source tests/cli/test_reduced.sh
+    echo "== merging slices of a run (run.slice, mcmsim merge) =="
+    source tests/cli/test_merge.sh
+    echo "== job scripts under a private single-node SLURM (tests/slurm/) =="
+    source tests/slurm/test_walltime.sh
+    source tests/slurm/test_slurm.sh
     echo "== the build for cluster users =="
     source tests/cli/test_build.sh
     echo "== SGD of linear denoisers on Gaussian data (mcmsim run, data.source = gaussian) =="

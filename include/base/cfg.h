@@ -46,6 +46,7 @@ typedef struct {
         long seed;    /* global seed, 0 .. 2^32-1 */
         long n_seeds; /* independent replicas (walkers) per dimension */
         char output[CFG_STR_MAX];
+        char slice[CFG_STR_MAX]; /* "i/n": run only slice i of n of the task list */
     } run;
     struct {
         cfg_int_list d;
@@ -250,6 +251,8 @@ void cfg_key_error(char *buf, size_t len, const cfg_resolved *c, int i, const ch
     __attribute__((format(printf, 5, 6)));
 _Noreturn void cfg_die_key(const cfg_resolved *c, int i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* run.slice "i/n" (blanks allowed around the numbers) into 1 <= *i <= *n; 0 when malformed. */
+int cfg_slice_parse(const char *s, long *i, long *n);
 /* Name number `idx` of an enum entry i ("rademacher" for mcm.nu_law, 0); "?" when out of range. */
 const char *cfg_enum_name(int i, int idx, char *buf, size_t len);
 /* 1 when value idx of enum entry i is spelled `name` in the schema. */

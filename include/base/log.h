@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 enum log_exit {
@@ -39,6 +40,12 @@ void log_set_process(const log_process *p);
 int log_rank(void);
 int log_size(void);
 void log_set_quiet(int quiet);
+/* Rank 0's messages (log_info, warnings, collective errors) are also appended to f (NULL:
+ * none), whether quiet or not: `--log FILE`. */
+void log_set_file(FILE *f);
+/* Rank 0: "mcmsim: error: MESSAGE" on stderr (and the log file) without exiting, for the
+ * messages listed before one collective exit. */
+void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 int log_quiet(void);
 
 /* Informational output on rank 0 (stdout); suppressed by --quiet. */

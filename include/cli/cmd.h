@@ -5,21 +5,27 @@
 
 #include "base/cfg.h"
 
+#define CMD_MAX_INPUTS 4096
+
 typedef struct {
-    const char *command; /* "run" or "sample" */
+    const char *command; /* "run", "sample", ... */
     const char *config;
     const char *output; /* -o, NULL = run.output */
     int dry_run, print_config, quiet;
+    const char *log;          /* --log FILE: rank 0's messages appended there too */
     int restart;              /* --restart[=PATH] */
     const char *restart_path; /* NULL: newest valid checkpoint of checkpoint.dir */
     double time_limit;        /* --time-limit SECONDS, 0: none */
     const char *sets[CFG_LIST_MAX];
     int n_set;
+    const char *inputs[CMD_MAX_INPUTS]; /* merge: IN1.h5 IN2.h5 ... after OUT.h5 (o->config) */
+    int n_inputs;
 } cmd_opts;
 
 /* Output path: -o if given, else run.output. */
 const char *cmd_output_path(const cmd_opts *o, const cfg_resolved *c);
 
+#include "io/analysis.h"
 #include "io/h5out.h"
 #include "parallel/dataset.h"
 #include "spec/spec.h"
@@ -41,6 +47,18 @@ void cmd_write_tasks(h5out_file *f, const task_list *tl);
 int cmd_run(const cmd_opts *o, const cfg_resolved *c);
 /* Recomputes /scaling and /theory of a run's output (o->config is the HDF5 file). */
 int cmd_analyze(const cmd_opts *o);
+/* Joins the outputs of slices of one run (o->inputs) into o->config, as one run would write it. */
+int cmd_merge(const cmd_opts *o);
+/* The usage text of one command (NULL or unknown: the general text). */
+const char *cmd_help(const char *command);
+/* Rank 0: the resolved configuration stored in an output file (/config attributes) written as
+ * an INI file to a new temporary path tmp; 0 on success. */
+int cmd_config_text(hid_t fid, char *tmp, size_t len);
+/* The input of analysis_write from a run's crossings [task][watched][threshold] (n_cross values)
+ * and censoring times, with the watched quantities and thresholds of configuration c; 0 when
+ * n_cross does not fit them. */
+int cmd_analysis_input(const cfg_t *c, const task_list *tl, double *cross, size_t n_cross,
+                       double *stop, analysis_input *in);
 /* Prints the single-neuron theory of a configuration: coefficients, exponents, bounds. */
 int cmd_theory(const cmd_opts *o, const cfg_resolved *c);
 /* Projection statistics of MCM samples per task. */

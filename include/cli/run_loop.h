@@ -13,9 +13,10 @@
 #include "parallel/task_sched.h"
 #include "spec/task.h"
 
-/* Progress lines of rank 0: tasks done, steps/s, ETA. */
+/* Progress lines of rank 0: tasks done, steps/s, ETA, the last checkpoint's age. */
 typedef struct {
     task_sched *sched;
+    const ckpt_ctl *ctl;    /* the checkpoint series, NULL: no checkpoint column */
     double last, every, t0; /* last line, observe.status_every (0: none), start (MPI_Wtime) */
     long total_steps;       /* of every task of the run */
     int ntask;

@@ -47,6 +47,7 @@ typedef struct {
     double cost;          /* seconds the last checkpoint took (estimates the time limit margin) */
     long bytes;           /* size of the last checkpoint */
     double total_seconds; /* all checkpoint writes of this invocation */
+    double last_done;     /* MPI_Wtime when the last checkpoint was complete (0: none yet) */
     int count;
     uint64_t data_fp; /* fingerprint of a user data set's rows (ckpt_fingerprint), 0: MCM data */
 } ckpt_ctl;

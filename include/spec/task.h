@@ -35,6 +35,12 @@ extern const char *const task_sweep_keys[TASK_NSWEEP]; /* "mcm.beta_m", ... */
 void task_list_make(task_list *tl, const long *d, int nd, int n_replicas);
 /* Tasks of a configuration: d x every combination of the [sweep] lists x run.n_seeds. */
 void task_list_from_cfg(task_list *tl, const cfg_t *c);
+/* The tasks `run` and `analyze` work on: task_list_from_cfg kept to slice run.slice = i/n,
+ * the tasks k with k mod n = i - 1, renumbered 0, 1, ... (their ids, hence their numbers, are
+ * those of the whole list). */
+void task_list_from_run(task_list *tl, const cfg_t *c);
+/* Keeps tasks k with k mod n = i - 1 (1 <= i <= n), renumbered. */
+void task_list_slice(task_list *tl, long i, long n);
 void task_list_free(task_list *tl);
 uint64_t task_id(int d, int replica, int combo);
 /* The configuration of one task: the base values with the task's swept values applied. */

@@ -101,6 +101,39 @@ static void check_task_count(const cfg_resolved *c, const unsigned char *ok, cfg
                   n, LIMITS_MAX_TASKS);
 }
 
+int cfg_slice_parse(const char *s, long *i, long *n)
+{
+    char tail;
+    return sscanf(s, " %ld / %ld %c", i, n, &tail) == 2 && *i >= 1 && *i <= *n;
+}
+
+/* run.slice = i/n: a slice of the task list (tasks k with k mod n = i - 1), never empty. */
+static void check_slice(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
+{
+    int ic = cfg_find("run", "slice"), id = cfg_find("mcm", "d"), is = cfg_find("run", "n_seeds");
+    long i = 0, n = 0;
+    if (!ok[ic]) return;
+    if (!cfg_slice_parse(c->v.run.slice, &i, &n)) {
+        cfg_error_key(err, cfg_where(c, ic), "run", "slice",
+                      "'%s' is not a slice, expected i/n with integers 1 <= i <= n (e.g. 2/4)",
+                      c->v.run.slice);
+        return;
+    }
+    if (!ok[id] || !ok[is]) return;
+    double tasks = (double)c->v.mcm.d.n * (double)c->v.run.n_seeds;
+    const cfg_double_list *l[] = {&c->v.sweep.beta_m, &c->v.sweep.beta_u, &c->v.sweep.beta_v,
+                                  &c->v.sweep.t, &c->v.sweep.delta};
+    static const char *const keys[] = {"beta_m", "beta_u", "beta_v", "t", "delta"};
+    for (int k = 0; k < 5; k++) {
+        if (!ok[cfg_find("sweep", keys[k])]) return;
+        tasks *= l[k]->n > 0 ? l[k]->n : 1;
+    }
+    if ((double)n > tasks)
+        cfg_error_key(err, cfg_where(c, ic), "run", "slice",
+                      "%ld slices of %.0f tasks leave slices empty, expected n <= %.0f", n, tasks,
+                      tasks);
+}
+
 /* The run length and the finite training set at the largest dimension fit their integers. */
 static void check_budgets(const cfg_resolved *c, const unsigned char *ok, cfg_errors *err)
 {
@@ -355,5 +388,6 @@ void cfg_check_cross(const cfg_resolved *c, const unsigned char *ok, cfg_errors 
     check_dims(c, ok, err);
     check_task(c, ok, err);
     check_task_count(c, ok, err);
+    check_slice(c, ok, err);
     check_budgets(c, ok, err);
 }

@@ -27,6 +27,8 @@ const cfg_entry cfg_schema[] = {
      .help = "independent replicas (walkers) per dimension; tasks = len(mcm.d) x n_seeds"},
     {FIELD(run, output), .type = CFG_STRING, .def = "mcmsim.h5", .restart = CFG_CHANGEABLE,
      .units = "", .help = "output HDF5 file; the command-line option -o overrides it"},
+    {FIELD(run, slice), .type = CFG_STRING, .def = "1/1", .restart = CFG_FIXED, .units = "",
+     .help = "i/n: run only tasks k with k mod n = i - 1 (mcmsim merge joins the n files)"},
 
     /* [mcm] */
     {FIELD(mcm, d), .type = CFG_INT_LIST, .def = NULL, .min = LIMITS_MIN_D, .max = LIMITS_MAX_D,

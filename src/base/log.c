@@ -51,20 +51,56 @@ int log_quiet(void)
     return log_quiet_;
 }
 
+/* --log FILE: rank 0's messages also go there, quiet or not (a batch job's record). */
+static FILE *log_file_;
+
+void log_set_file(FILE *f)
+{
+    log_file_ = f;
+}
+
+static void log_to_file(const char *prefix, const char *fmt, va_list ap)
+{
+    if (!log_file_) return;
+    fputs(prefix, log_file_);
+    vfprintf(log_file_, fmt, ap);
+    fflush(log_file_);
+}
+
 void log_info(const char *fmt, ...)
 {
-    if (log_proc_.rank != 0 || log_quiet_) return;
+    if (log_proc_.rank != 0) return;
     va_list ap;
+    va_start(ap, fmt);
+    log_to_file("", fmt, ap);
+    va_end(ap);
+    if (log_quiet_) return;
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
     fflush(stdout);
 }
 
+void log_error(const char *fmt, ...)
+{
+    if (log_proc_.rank != 0) return;
+    char msg[LOG_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "mcmsim: error: %s\n", msg);
+    fflush(stderr);
+    if (log_file_) fprintf(log_file_, "mcmsim: error: %s\n", msg), fflush(log_file_);
+}
+
 void log_warn(const char *fmt, ...)
 {
     if (log_proc_.rank != 0) return;
     va_list ap;
+    va_start(ap, fmt);
+    log_to_file("mcmsim: warning: ", fmt, ap);
+    va_end(ap);
     va_start(ap, fmt);
     fputs("mcmsim: warning: ", stderr);
     vfprintf(stderr, fmt, ap);
@@ -85,6 +121,7 @@ void log_die_collective_(int code, const char *file, int line, const char *func,
             snprintf(where, sizeof where, " (at %s:%d %s)", file, line, func);
         fprintf(stderr, "mcmsim: error: %s%s\n", msg, where); /* one write: no interleaving */
         fflush(stderr);
+        if (log_file_) fprintf(log_file_, "mcmsim: error: %s%s\n", msg, where), fflush(log_file_);
     }
     log_proc_.finalize_exit(code);
     exit(code); /* the hook does not return; this keeps the noreturn promise checkable */

@@ -36,9 +36,8 @@ static double *an_read(hid_t fid, const char *path, size_t *n)
     return buf;
 }
 
-/* Rank 0: the resolved configuration stored in the file (the /config attributes, so --set
- * overrides of the run are included), written as an INI file to a temporary path. */
-static int an_config_text(hid_t fid, char *tmp, size_t len)
+/* The /config attributes hold --set overrides of the run too, so the text is what ran. */
+int cmd_config_text(hid_t fid, char *tmp, size_t len)
 {
     hid_t g = H5Gopen2(fid, "/config", H5P_DEFAULT);
     if (g < 0) return -1;
@@ -83,7 +82,7 @@ static void an_load(const char *path, an_file *a)
         H5CHK(H5Aread(at, H5T_NATIVE_LONG, &complete));
         H5CHK(H5Aclose(at));
     }
-    if (complete == 1 && an_config_text(fid, a->tmp, sizeof a->tmp) == 0) {
+    if (complete == 1 && cmd_config_text(fid, a->tmp, sizeof a->tmp) == 0) {
         a->cross = an_read(fid, "/crossing/samples", &a->n_cross);
         a->stop = an_read(fid, "/crossing/stop", &a->n_stop);
         a->id = an_read(fid, "/tasks/id", &a->n_id);
@@ -98,6 +97,22 @@ static void an_bcast_array(double **a, size_t *n)
     PAR_MPI(MPI_Bcast(&nn, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD));
     if (log_rank() != 0) *a = LOG_CALLOC((size_t)nn + 1, sizeof(double)), *n = (size_t)nn;
     PAR_MPI(MPI_Bcast(*a, (int)nn, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+}
+
+int cmd_analysis_input(const cfg_t *c, const task_list *tl, double *cross, size_t n_cross,
+                       double *stop, analysis_input *in)
+{
+    /* The watched quantities and thresholds as the run's observers recorded them. */
+    spec_crossing cs = spec_crossing_at(c, tl->t[0].d);
+    memset(in, 0, sizeof *in);
+    in->ntask = tl->n, in->nthr = cs.nthr, in->nw = n_cross ? cs.n : 0;
+    for (int j = 0; j < in->nw; j++)
+        in->which[j] = observe_watch_index(cs.which[j]);
+    for (int j = 0; j < in->nthr; j++)
+        in->thr[j] = cs.thr[j];
+    in->n_cross = cross;
+    in->n_stop = stop;
+    return (size_t)tl->n * (size_t)in->nw * (size_t)in->nthr == n_cross;
 }
 
 int cmd_analyze(const cmd_opts *o)
@@ -119,27 +134,19 @@ int cmd_analyze(const cmd_opts *o)
     an_bcast_array(&a.stop, &a.n_stop);
     an_bcast_array(&a.cross, &a.n_cross);
     task_list tl;
-    task_list_from_cfg(&tl, &cr.v);
+    task_list_from_run(&tl, &cr.v);
     int match = (size_t)tl.n == a.n_id && a.n_stop == a.n_id;
     for (int k = 0; match && k < tl.n; k++)
         match = (double)tl.t[k].id == a.id[k];
     if (!match)
         LOG_DIE_COLL(LOG_EXIT_USAGE, "the task table of '%s' does not match its configuration",
                      o->config);
-    /* The watched quantities and thresholds as the run's observers recorded them. */
-    spec_crossing cs = spec_crossing_at(&cr.v, tl.t[0].d);
-    analysis_input in = {.ntask = tl.n, .nthr = cs.nthr, .nw = a.n_cross ? cs.n : 0};
-    for (int j = 0; j < in.nw; j++)
-        in.which[j] = observe_watch_index(cs.which[j]);
-    for (int j = 0; j < in.nthr; j++)
-        in.thr[j] = cs.thr[j];
-    if ((size_t)tl.n * (size_t)in.nw * (size_t)in.nthr != a.n_cross)
+    analysis_input in;
+    if (!cmd_analysis_input(&cr.v, &tl, a.cross, a.n_cross, a.stop, &in))
         LOG_DIE_COLL(LOG_EXIT_USAGE,
                      "'%s': the watched overlaps or thresholds differ from those "
                      "of the run; re-run to change them",
                      o->config);
-    in.n_cross = a.cross;
-    in.n_stop = a.stop;
     h5out_file f;
     const char *out = o->output ? o->output : o->config;
     h5out_reopen(&f, o->config, out);

@@ -92,7 +92,7 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     int user = spec_user_data(c), gauss = spec_gauss_data(c);
     if (user) run_data_check_cfg(cr);
     if (gauss) run_gauss_check_cfg(cr);
-    task_list_from_cfg(&tl, c);
+    task_list_from_run(&tl, c);
     run_check_engine(cr, &tl);
     if (o->dry_run) {
         run_dry(cr, &tl, user ? run_data_validate(cr) : 0);
@@ -119,7 +119,8 @@ int cmd_run(const cmd_opts *o, const cfg_resolved *cr)
     h5out_file f;
     h5out_create(&f, cmd_output_path(o, cr), cr, "run");
     double *cost = LOG_CALLOC((size_t)tl.n, sizeof(double));
-    run_loop_status st = {.every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime()};
+    run_loop_status st = {
+        .every = c->observe.status_every, .ntask = tl.n, .t0 = MPI_Wtime(), .ctl = &ctl};
     for (int k = 0; k < tl.n; k++) {
         cost[k] = (double)spec_steps(c, tl.t[k].d) * spec_step_variates(c, tl.t[k].d);
         st.total_steps += spec_steps(c, tl.t[k].d);

@@ -15,44 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const main_usage =
-    "usage: mcmsim run CONFIG [--set section.key=value]... [-o OUTPUT.h5]\n"
-    "                         [--dry-run] [--print-config] [--quiet]\n"
-    "       mcmsim stats CONFIG [same options]\n"
-    "       mcmsim sample CONFIG [same options]\n"
-    "       mcmsim covar CONFIG [same options]\n"
-    "       mcmsim theory CONFIG [--set section.key=value]...\n"
-    "       mcmsim gaussian CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
-    "       mcmsim generate CONFIG [--set section.key=value]... [-o OUTPUT.h5] [--dry-run]\n"
-    "       mcmsim analyze OUTPUT.h5 [-o NEW.h5] [--set section.key=value]...\n"
-    "       mcmsim --help | --version\n"
-    "\n"
-    "  run      per task (d x sweep x replica), train the configured denoiser: overlaps with\n"
-    "           m, u, v and test losses on data and clones at log-spaced steps\n"
-    "  stats    per task, statistics of projections of MCM samples x0 and x_t\n"
-    "  theory   the single-neuron theory of CONFIG: coefficients, exponents, bounds, n*\n"
-    "  gaussian the exact theory of linear denoisers on Gaussian data ([gaussian]): weights,\n"
-    "           generated variances, KL, emergence times tau* and alpha (seconds, no training)\n"
-    "  generate per task, samples of the probability-flow ODE ([generate]: exact MCM or\n"
-    "           Gaussian score, Euler/Heun/DDIM, teleportation to sigma_skip) and their\n"
-    "           moments along m, u, v, r next to the data's exact values\n"
-    "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
-    "  covar    per task (d x sweep x replica x covar.alpha), the sample covariance on a\n"
-    "           ScaLAPACK grid: spectrum, top eigenvectors vs m, u, v, BBP, clone samples\n"
-    "  sample   write sample.n samples x0, x_t and their latents for task sample.task\n"
-    "\n"
-    "  --set section.key=value  override a configuration key (repeatable, logged)\n"
-    "  -o FILE                  output file (default: run.output)\n"
-    "  --dry-run                validate, print the resolved configuration and a memory/work\n"
-    "                           estimate, exit 0 without computing or writing anything\n"
-    "  --print-config           print every key, its value and where it came from; exit 0\n"
-    "  --quiet                  no banner or progress on stdout\n"
-    "  --restart[=CKPT]         run: continue from the newest valid checkpoint (or CKPT)\n"
-    "  --time-limit SECONDS     run: stop with a checkpoint (exit 3) before this wall time\n"
-    "  --help                   this text (also after a command: mcmsim gaussian --help)\n"
-    "\n"
-    "Every key is documented in input/reference.ini. Exit codes: 0 done, 1 runtime failure,\n"
-    "2 usage or configuration error, 3 stopped with a checkpoint.\n";
+/* The general usage (cmd_help.c); `mcmsim COMMAND --help` prints that command's. */
+#define main_usage cmd_help(NULL)
 
 static void main_version(void)
 {
@@ -84,8 +48,8 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
     memset(o, 0, sizeof *o);
     if (argc < 2) LOG_DIE_COLL(LOG_EXIT_USAGE, "no command given\n%s", main_usage);
     o->command = argv[1];
-    const char *known[] = {"run",     "stats", "sample",   "theory",
-                           "analyze", "covar", "gaussian", "generate"};
+    const char *known[] = {"run",      "stats",    "sample",  "theory", "covar",
+                           "gaussian", "generate", "analyze", "merge"};
     int ok = 0;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         ok |= !strcmp(o->command, known[i]);
@@ -104,7 +68,11 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
             o->restart = 1, o->restart_path = a + 10;
         else if (!strcmp(a, "--time-limit"))
             main_time_limit(o, argc, argv, &i);
-        else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
+        else if (!strcmp(a, "--log")) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                LOG_DIE_COLL(LOG_EXIT_USAGE, "option --log needs a file name");
+            o->log = argv[++i];
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--set")) {
             if (i + 1 >= argc) LOG_DIE_COLL(LOG_EXIT_USAGE, "option %s needs a value", a);
             const char *v = argv[++i];
             if (a[1] == 'o')
@@ -116,15 +84,21 @@ static void main_parse(int argc, char **argv, cmd_opts *o)
             else
                 o->sets[o->n_set++] = v;
         } else if (a[0] == '-' && a[1] != 0)
-            LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown option '%s'\n%s", a, main_usage);
+            LOG_DIE_COLL(LOG_EXIT_USAGE, "unknown option '%s'\n%s", a, cmd_help(o->command));
         else if (!o->config)
             o->config = a;
+        else if (!strcmp(o->command, "merge") && o->n_inputs < CMD_MAX_INPUTS)
+            o->inputs[o->n_inputs++] = a;
         else
             LOG_DIE_COLL(LOG_EXIT_USAGE, "unexpected argument '%s' (config already '%s')", a,
                          o->config);
     }
     if (!o->config)
-        LOG_DIE_COLL(LOG_EXIT_USAGE, "%s needs a CONFIG file\n%s", o->command, main_usage);
+        LOG_DIE_COLL(LOG_EXIT_USAGE, "%s needs a%s\n%s", o->command,
+                     !strcmp(o->command, "merge")     ? "n output OUT.h5 and input files"
+                     : !strcmp(o->command, "analyze") ? " run's OUTPUT.h5"
+                                                      : " CONFIG file",
+                     cmd_help(o->command));
     if (o->output && !o->output[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "-o needs a non-empty path");
 }
 
@@ -133,10 +107,22 @@ static int main_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-        if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "-o") || !strcmp(argv[i], "--time-limit"))
+        if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "-o") ||
+            !strcmp(argv[i], "--time-limit") || !strcmp(argv[i], "--log"))
             i++; /* a value, never an option */
     }
     return 0;
+}
+
+/* --log FILE, opened for appending by rank 0 (the only writer); failing is a usage error. */
+static void main_open_log(const cmd_opts *o)
+{
+    if (!o->log) return;
+    FILE *f = log_rank() == 0 ? fopen(o->log, "a") : NULL;
+    int ok = log_rank() != 0 || f != NULL;
+    PAR_MPI(MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD));
+    if (!ok) LOG_DIE_COLL(LOG_EXIT_USAGE, "--log: cannot open '%s' for appending", o->log);
+    log_set_file(f);
 }
 
 static void main_banner(const cmd_opts *o)
@@ -151,7 +137,7 @@ int main(int argc, char **argv)
     par_init(&argc, &argv);
     h5chk_init();
     if (main_wants_help(argc, argv)) {
-        log_info("%s", main_usage);
+        log_info("%s", cmd_help(argc > 1 && argv[1][0] != '-' ? argv[1] : NULL));
         MPI_Finalize();
         return LOG_EXIT_OK;
     }
@@ -164,9 +150,10 @@ int main(int argc, char **argv)
     main_parse(argc, argv, &o);
     /* --print-config output must stay a valid INI file: nothing else on stdout. */
     log_set_quiet(o.quiet || o.print_config);
+    main_open_log(&o);
     main_banner(&o);
-    if (!strcmp(o.command, "analyze")) {
-        int rc = cmd_analyze(&o);
+    if (!strcmp(o.command, "analyze") || !strcmp(o.command, "merge")) {
+        int rc = o.command[0] == 'a' ? cmd_analyze(&o) : cmd_merge(&o);
         PAR_MPI(MPI_Finalize());
         return rc;
     }
@@ -182,6 +169,11 @@ int main(int argc, char **argv)
                     "'gaussian' is read by 'mcmsim run' and 'mcmsim gaussian' only, expected "
                     "data.source = mcm or file for 'mcmsim %s'",
                     cmd);
+    long si = 1, sn = 1;
+    if (strcmp(o.command, "run") != 0 && cfg_slice_parse(cfg.v.run.slice, &si, &sn) && sn > 1)
+        cfg_die_key(&cfg, cfg_find("run", "slice"),
+                    "'%s' slices the task list of 'run' only, expected 1/1 for %s", cfg.v.run.slice,
+                    o.command);
     if (o.print_config) {
         if (log_rank() == 0) cfg_print(&cfg, stdout, 1);
     } else if (!strcmp(o.command, "run")) {

@@ -7,11 +7,13 @@
 #include "parallel/par.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Rank 0, every status_every seconds: tasks done, steps/s, ETA. */
+/* Rank 0, every status_every seconds: tasks done, steps/s, ETA, and how old the last checkpoint
+ * is (the work a crash would lose now). */
 static void run_loop_status_line(run_loop_status *st, long local_steps)
 {
     double now = MPI_Wtime();
@@ -21,7 +23,14 @@ static void run_loop_status_line(run_loop_status *st, long local_steps)
     steps += local_steps; /* rank 0's current task is not reported yet */
     double el = now - st->t0, rate = el > 0 ? (double)steps / el : 0;
     double eta = rate > 0 ? (double)(st->total_steps - steps) / rate : NAN;
-    log_info("status: %ld/%d tasks done, %.3g steps/s, ETA %.0f s\n", tasks, st->ntask, rate, eta);
+    char ck[96] = "";
+    if (st->ctl && st->ctl->last_done > 0)
+        snprintf(ck, sizeof ck, ", last checkpoint (%ld) %.0f s ago", st->ctl->seq,
+                 now - st->ctl->last_done);
+    else if (st->ctl)
+        snprintf(ck, sizeof ck, ", no checkpoint written yet");
+    log_info("status: %ld/%d tasks done, %.3g steps/s, ETA %.0f s%s\n", tasks, st->ntask, rate, eta,
+             ck);
     st->last = now;
 }
 

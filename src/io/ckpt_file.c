@@ -397,6 +397,7 @@ void ckpt_write(ckpt_ctl *ctl, const cfg_resolved *cr, double **blobs, const siz
     ctl->cost = MPI_Wtime() - t0;
     ctl->total_seconds += ctl->cost;
     ctl->count++;
+    ctl->last_done = MPI_Wtime();
     log_info("checkpoint %ld: %s/%s-%06ld.h5, %ld bytes, %.3f s\n", ctl->seq, ctl->dir, ctl->stem,
              ctl->seq, ctl->bytes, ctl->cost);
     free(buf), free(cnts), free(dsp), free(all);

@@ -60,8 +60,7 @@ void par_cfg_load(const char *path, const char *const *sets, int n_set, cfg_reso
         cfg_errors *err = LOG_CALLOC(1, sizeof *err);
         n_err = cfg_load(path, sets, n_set, out, err);
         for (int k = 0; k < err->n; k++)
-            fprintf(stderr, "mcmsim: error: %s\n", err->msg[k]);
-        fflush(stderr);
+            log_error("%s", err->msg[k]);
         free(err);
     }
     PAR_MPI(MPI_Bcast(&n_err, 1, MPI_INT, 0, MPI_COMM_WORLD));

@@ -68,6 +68,27 @@ void task_list_from_cfg(task_list *tl, const cfg_t *c)
             }
 }
 
+void task_list_slice(task_list *tl, long i, long n)
+{
+    int m = 0;
+    for (int k = 0; k < tl->n; k++)
+        if (k % n == i - 1) {
+            tl->t[m] = tl->t[k];
+            tl->t[m].index = m;
+            m++;
+        }
+    tl->n = m;
+}
+
+void task_list_from_run(task_list *tl, const cfg_t *c)
+{
+    task_list_from_cfg(tl, c);
+    long i = 1, n = 1;
+    /* Validated by the configuration; an empty or default value is the whole list. */
+    if (c->run.slice[0] && cfg_slice_parse(c->run.slice, &i, &n) && n > 1)
+        task_list_slice(tl, i, n);
+}
+
 void task_apply(const task_t *t, cfg_t *c)
 {
     c->mcm.beta_m = t->sweep[0];
