@@ -40,6 +40,8 @@ void *h5merge_assemble(const h5merge_in *in, int nin, int *const *map, int ntask
  * group's and the datasets' attributes. 0 on success, else the reason in why. */
 int h5merge_group(h5out_file *f, const char *grp, const h5merge_in *in, int nin, int *const *map,
                   int ntask, char *why, size_t len);
+/* The first root member of fid not named in known[0..nk) into name; 0 when there is none. */
+int h5merge_unknown_member(hid_t fid, const char *const *known, int nk, char *name, size_t len);
 /* Object path of src (a group, with everything in it) copied whole into f. */
 void h5merge_copy(h5out_file *f, hid_t src, const char *path);
 

@@ -223,6 +223,16 @@ int cmd_merge(const cmd_opts *o)
             LOG_DIE_COLL(LOG_EXIT_USAGE, "merge: the output '%s' is also an input", o->config);
         if (h5merge_open(&in[j], o->inputs[j], why, sizeof why))
             LOG_DIE_COLL(LOG_EXIT_USAGE, "merge: %s", why);
+        /* Only what merge knows how to join: a group computed across tasks (a future output)
+         * would otherwise be silently taken from one slice. */
+        static const char *const known[] = {"config",  "tasks",  "series", "crossing", "summary",
+                                            "scaling", "theory", "data",   "timing"};
+        char extra[256];
+        if (h5merge_unknown_member(in[j].fid, known, 9, extra, sizeof extra))
+            LOG_DIE_COLL(LOG_EXIT_USAGE,
+                         "merge: '%s' holds %s, which merge cannot join from slices; run these "
+                         "tasks as one job",
+                         in[j].path, extra);
     }
     mg_check_config(in, o->n_inputs);
     static cfg_resolved cr; /* > 1 MiB: not on the stack */

@@ -265,6 +265,20 @@ int h5merge_group(h5out_file *f, const char *grp, const h5merge_in *in, int nin,
     return 0;
 }
 
+int h5merge_unknown_member(hid_t fid, const char *const *known, int nk, char *name, size_t len)
+{
+    static h5merge_names nm;
+    nm.n = 0;
+    H5CHK(H5Literate(fid, H5_INDEX_NAME, H5_ITER_INC, NULL, h5merge_name_cb, &nm));
+    for (int i = 0; i < nm.n; i++) {
+        int hit = 0;
+        for (int k = 0; k < nk && !hit; k++)
+            hit = !strcmp(nm.name[i], known[k]);
+        if (!hit) return snprintf(name, len, "/%s", nm.name[i]), 1;
+    }
+    return 0;
+}
+
 void h5merge_copy(h5out_file *f, hid_t src, const char *path)
 {
     H5CHK(H5Ocopy(src, path, f->file, path, H5P_DEFAULT, H5P_DEFAULT));

@@ -40,6 +40,9 @@ check_usage merge:incomplete-input "is not complete" bad.h5 "$BIN" merge bad.h5 
 check_usage merge:not-hdf5 "cannot be opened as HDF5" bad.h5 "$BIN" merge bad.h5 s1.h5 "$ROOT/tests/cli/small.ini"
 "$BIN" gaussian "$ROOT/input/spectral_bias.ini" -o g.h5 --quiet >/dev/null 2>&1
 check_usage merge:not-a-run "was not written by 'mcmsim run'" bad.h5 "$BIN" merge bad.h5 s1.h5 g.h5
+cp s2.h5 s2x.h5
+$PY -c "import h5py; h5py.File('s2x.h5', 'r+').create_group('gaussian')"
+check_usage merge:unknown-group "holds /gaussian, which merge cannot join" bad.h5 "$BIN" merge bad.h5 s1.h5 s2x.h5 s3.h5
 check_usage merge:output-is-input "is also an input" s9.h5 "$BIN" merge s1.h5 s1.h5 s2.h5
 check_usage merge:no-inputs "at least one input" bad.h5 "$BIN" merge bad.h5
 check_usage merge:two-ranks "runs as one process" bad.h5 mpirun_n 2 "$BIN" merge bad.h5 s1.h5 s2.h5 s3.h5
