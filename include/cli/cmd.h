@@ -43,6 +43,10 @@ void cmd_dry_run_report(const cfg_resolved *c, const char *what, double bytes_pe
 void cmd_grid_shape(const cfg_resolved *cr, int ranks, int *nprow, int *npcol);
 /* Collective: the task table /tasks of an output file. */
 void cmd_write_tasks(h5out_file *f, const task_list *tl);
+/* Rows of `width` doubles per task, mine[i] for the i-th task this rank owns (cyclic ownership,
+ * spec/task.h), gathered on rank 0 in task order: returns all[ntask][width] (calloc'ed on every
+ * rank, filled on rank 0). Collective. */
+double *cmd_gather_task_rows(const task_list *tl, const double *mine, int nown, int width);
 /* Training of the configured denoiser per task: overlaps, losses, final summaries. */
 int cmd_run(const cmd_opts *o, const cfg_resolved *c);
 /* Recomputes /scaling and /theory of a run's output (o->config is the HDF5 file). */

@@ -3,10 +3,12 @@
 #include "cli/cmd.h"
 
 #include "parallel/dmat.h"
+#include "parallel/par.h"
 #include "io/h5out.h"
 #include "base/log.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <stdio.h>
 
@@ -105,4 +107,26 @@ void cmd_write_tasks(h5out_file *f, const task_list *tl)
     free(ti);
     free(id);
     free(sw);
+}
+
+double *cmd_gather_task_rows(const task_list *tl, const double *mine, int nown, int width)
+{
+    int size = log_size();
+    int *cnt = LOG_CALLOC((size_t)size, sizeof(int)), *dsp = LOG_CALLOC((size_t)size, sizeof(int));
+    for (int q = 0, off = 0; q < size; q++) {
+        cnt[q] = task_count_owned(tl->n, q, size) * width;
+        dsp[q] = off;
+        off += cnt[q];
+    }
+    size_t n = (size_t)(tl->n > 0 ? tl->n : 1) * (size_t)width;
+    double *by_rank = LOG_CALLOC(n, sizeof(double)), *all = LOG_CALLOC(n, sizeof(double));
+    PAR_MPI(MPI_Gatherv(mine, nown * width, MPI_DOUBLE, by_rank, cnt, dsp, MPI_DOUBLE, 0,
+                        MPI_COMM_WORLD));
+    for (int k = 0; k < tl->n; k++) { /* task k is the (k / size)-th of rank k mod size */
+        int q = task_owner(k, size), i = k / size;
+        memcpy(&all[(size_t)k * (size_t)width], &by_rank[(size_t)(dsp[q] + i * width)],
+               (size_t)width * sizeof(double));
+    }
+    free(cnt), free(dsp), free(by_rank);
+    return all;
 }

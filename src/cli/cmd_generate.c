@@ -441,26 +441,17 @@ static void gd_summary_row(const gd_result *r, int k, double *o)
 
 static void gd_summary(const task_list *tl, const gd_result *r, const spec_gen *sg)
 {
-    int rank = log_rank(), size = log_size();
+    int rank = log_rank();
     double *mine = LOG_CALLOC((size_t)(r->nown > 0 ? r->nown : 1) * SUM_K, sizeof(double));
     for (int k = 0; k < r->nown; k++)
         gd_summary_row(r, k, &mine[k * SUM_K]);
-    int *cnt = LOG_CALLOC((size_t)size, sizeof(int)), *dsp = LOG_CALLOC((size_t)size, sizeof(int));
-    for (int q = 0, off = 0; q < size; q++) {
-        cnt[q] = task_count_owned(tl->n, q, size) * SUM_K;
-        dsp[q] = off;
-        off += cnt[q];
-    }
-    double *all = LOG_CALLOC((size_t)tl->n * SUM_K, sizeof(double));
-    PAR_MPI(MPI_Gatherv(mine, r->nown * SUM_K, MPI_DOUBLE, all, cnt, dsp, MPI_DOUBLE, 0,
-                        MPI_COMM_WORLD));
+    double *all = cmd_gather_task_rows(tl, mine, r->nown, SUM_K);
     if (rank == 0 && !log_quiet()) {
         log_info("\n%6s %3s | %7s %7s | %8s %6s %8s | %7s | %7s %7s | %5s %5s\n", "d", "rep",
                  "var(u)", "data", "kurt(v)", "+-SE", "data", "kurt(r)", "cov(uv)", "data", "NFE",
                  "saved");
         for (int k = 0; k < tl->n; k++) {
-            int q = task_owner(k, size), i = k / size;
-            const double *v = &all[(size_t)(dsp[q] + i * SUM_K)];
+            const double *v = &all[(size_t)k * SUM_K];
             log_info("%6d %3d | %7.4f %7.4f | %8.4f %6.4f %8.4f | %7.4f | %7.4f %7.4f | %5.0f "
                      "%5.0f\n",
                      tl->t[k].d, tl->t[k].replica, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
@@ -470,7 +461,7 @@ static void gd_summary(const task_list *tl, const gd_result *r, const spec_gen *
                  sg->data == GEN_DATA_MCM ? "directions m, u, v, r"
                                           : "u, v stand for the modes e_1, e_last");
     }
-    free(mine), free(cnt), free(dsp), free(all);
+    free(mine), free(all);
 }
 
 /* score = linear: the theory's denoiser of Gaussian data, for a model with one at every level

@@ -179,26 +179,17 @@ static void run_summary_row(const run_result *r, int k, double *o)
 
 static void run_summary(const task_list *tl, const run_result *r, const cfg_t *c)
 {
-    int rank = log_rank(), size = log_size();
+    int rank = log_rank();
     double *mine = LOG_CALLOC((size_t)(r->nown > 0 ? r->nown : 1) * SUM_K, sizeof(double));
     for (int k = 0; k < r->nown; k++)
         run_summary_row(r, k, &mine[k * SUM_K]);
-    int *cnt = LOG_CALLOC((size_t)size, sizeof(int)), *dsp = LOG_CALLOC((size_t)size, sizeof(int));
-    for (int q = 0, off = 0; q < size; q++) {
-        cnt[q] = task_count_owned(tl->n, q, size) * SUM_K;
-        dsp[q] = off;
-        off += cnt[q];
-    }
-    double *all = LOG_CALLOC((size_t)tl->n * SUM_K, sizeof(double));
-    PAR_MPI(MPI_Gatherv(mine, r->nown * SUM_K, MPI_DOUBLE, all, cnt, dsp, MPI_DOUBLE, 0,
-                        MPI_COMM_WORLD));
+    double *all = cmd_gather_task_rows(tl, mine, r->nown, SUM_K);
     if (rank == 0 && !log_quiet()) {
         log_info("\n%6s %3s | %7s %7s | %6s | %8s %6s %8s | %7s %7s | %8s %8s | %7s %7s\n", "d",
                  "rep", "var(u)", "exact", "var(v)", "kurt(v)", "+-SE", "exact", "kurt(u)",
                  "kurt(r)", "kurt_t(v)", "exact", "cov(uv)", "exact");
         for (int k = 0; k < tl->n; k++) {
-            int q = task_owner(k, size), i = k / size;
-            const double *v = &all[(size_t)(dsp[q] + i * SUM_K)];
+            const double *v = &all[(size_t)k * SUM_K];
             log_info("%6d %3d | %7.4f %7.4f | %6.4f | %8.4f %6.4f %8.4f | %7.4f %7.4f | %8.4f "
                      "%8.4f | %7.4f %7.4f\n",
                      tl->t[k].d, tl->t[k].replica, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
@@ -208,10 +199,7 @@ static void run_summary(const task_list *tl, const run_result *r, const cfg_t *c
                  "at t = %g)\n",
                  c->stats.n_samples, c->diffusion.t);
     }
-    free(mine);
-    free(cnt);
-    free(dsp);
-    free(all);
+    free(mine), free(all);
 }
 
 int cmd_stats(const cmd_opts *o, const cfg_resolved *cr)
