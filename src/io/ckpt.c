@@ -71,7 +71,14 @@ static blob_shape shape_of(const double *b)
 /* Appends n doubles to the buffer at *pos. */
 static void put(double *buf, size_t *pos, const double *v, size_t n)
 {
-    if (buf) memcpy(buf + *pos, v, n * sizeof(double));
+    if (buf && n) memcpy(buf + *pos, v, n * sizeof(double)); /* v may be NULL when n = 0 */
+    *pos += n;
+}
+
+/* Takes n doubles from the blob at *pos (dst may be NULL when n = 0: no rows, no Gaussian data). */
+static void get(double *dst, const double *b, size_t *pos, size_t n)
+{
+    if (n) memcpy(dst, b + *pos, n * sizeof(double));
     *pos += n;
 }
 
@@ -154,12 +161,9 @@ static size_t unpack_observer(observer *o, const double *b)
 {
     blob_shape s = shape_of(b);
     size_t pos = B_HEADER;
-    memcpy(o->scalar, b + pos, s.nobs * OBS_NSCALAR * sizeof(double));
-    pos += s.nobs * OBS_NSCALAR;
-    memcpy(o->overlap, b + pos, s.nobs * s.nrows * 3 * sizeof(double));
-    pos += s.nobs * s.nrows * 3;
-    memcpy(o->norm, b + pos, s.nobs * s.nrows * sizeof(double));
-    pos += s.nobs * s.nrows;
+    get(o->scalar, b, &pos, s.nobs * OBS_NSCALAR);
+    get(o->overlap, b, &pos, s.nobs * s.nrows * 3);
+    get(o->norm, b, &pos, s.nobs * s.nrows);
     for (size_t i = 0; i < s.ncr; i++)
         o->cr.first[i] = (long)b[pos++];
     o->cr.n = (int)b[B_NW];
@@ -168,9 +172,7 @@ static size_t unpack_observer(observer *o, const double *b)
         o->cr.which[i] = (int)b[pos++];
     for (int i = 0; i < o->cr.nthr; i++)
         o->cr.thr[i] = b[pos++];
-    size_t ng = s.nobs * (size_t)b[B_NGOBS];
-    if (ng) memcpy(o->gobs, b + pos, ng * sizeof(double));
-    pos += ng;
+    get(o->gobs, b, &pos, s.nobs * (size_t)b[B_NGOBS]);
     o->n_points = (int)b[B_NPOINTS];
     o->cr.remaining = (int)b[B_REMAINING];
     return pos;
