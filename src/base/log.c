@@ -59,6 +59,7 @@ void log_set_file(FILE *f)
     log_file_ = f;
 }
 
+static void log_to_file(const char *prefix, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 static void log_to_file(const char *prefix, const char *fmt, va_list ap)
 {
     if (!log_file_) return;
