@@ -158,6 +158,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@for b in $(filter-out %/bench_eig,$(BENCH_BIN)); do OPENBLAS_NUM_THREADS=1 $$b || exit 1; done
 	@bash tests/bench/bench_ranks.sh $(BIN)
+	@bash tests/bench/bench_process.sh $(BIN)
 	@bash tests/bench/bench_eig.sh $(BUILD)/bench/bench_eig
 
 format:

@@ -26,7 +26,10 @@ static noreturn void par_abort_job(int code)
 /* A process started without a launcher (no mpirun, srun or PMI in the environment) is an MPI
  * singleton. Open MPI then forks an orted daemon in case the program spawns processes, which
  * mcmsim never does; that fork is ~0.3-0.4 s of every short run. Isolated singletons skip it.
- * A value the user set is kept (setenv does not overwrite). */
+ * A singleton also talks only to itself, yet the default transport selection opens UCX and
+ * probes the network devices (~0.2 s here): the ob1 layer over the self transport is all it
+ * needs. A launched run keeps the site's transports. A value the user set is kept (setenv does
+ * not overwrite). */
 static void par_singleton_isolated(void)
 {
     static const char *const launcher[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
@@ -34,6 +37,8 @@ static void par_singleton_isolated(void)
     for (size_t i = 0; i < sizeof launcher / sizeof *launcher; i++)
         if (getenv(launcher[i])) return;
     setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    setenv("OMPI_MCA_pml", "ob1", 0);
+    setenv("OMPI_MCA_btl", "self", 0);
 }
 
 void par_init(int *argc, char ***argv)
