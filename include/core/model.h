@@ -50,6 +50,8 @@ typedef struct {
     void (*forward)(model *m, int B, const double *x, double *out);
     /* grad[np] += dL/dtheta for gout = dL/dD ([B][d]), after forward on the same x. */
     void (*backward)(model *m, int B, const double *x, const double *gout, double *grad);
+    /* Optional: grad[np] = dL/dtheta (written, so the caller need not zero it first). */
+    void (*backward_set)(model *m, int B, const double *x, const double *gout, double *grad);
     void (*free_ws)(model *m);
 } model_ops;
 
@@ -75,6 +77,8 @@ void model_init(model *m, const model_spec *s, uint32_t seed, uint32_t task, int
 void model_free(model *m);
 void model_forward(model *m, int B, const double *x, double *out);
 void model_backward(model *m, int B, const double *x, const double *gout, double *grad);
+/* grad[np] = dL/dtheta, whatever grad held (families without backward_set: zero, then add). */
+void model_backward_set(model *m, int B, const double *x, const double *gout, double *grad);
 static inline const double *model_row(const model *m, int k)
 {
     return m->theta + m->rows_off + (size_t)k * m->rows_stride;

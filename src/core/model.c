@@ -72,6 +72,16 @@ void model_backward(model *m, int B, const double *x, const double *gout, double
     m->ops->backward(m, B, x, gout, grad);
 }
 
+void model_backward_set(model *m, int B, const double *x, const double *gout, double *grad)
+{
+    if (m->ops->backward_set) {
+        m->ops->backward_set(m, B, x, gout, grad);
+        return;
+    }
+    memset(grad, 0, m->np * sizeof *grad);
+    m->ops->backward(m, B, x, gout, grad);
+}
+
 double model_skip_value(const model *m)
 {
     switch (m->s.skip) {

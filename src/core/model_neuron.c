@@ -119,9 +119,10 @@ static inline int nrn_peel(const double *p, int d)
             out[i] = u;                                                                            \
         }                                                                                          \
     }                                                                                              \
-    /* gr[j] += al[j] g + be[j] x in one pass over g and x */                                      \
+    /* gr[j] += al[j] g + be[j] x in one pass over g and x; set: gr[j] = ... (no read of gr) */    \
     NRN_INLINE void nrn_rank2_##V(int n, double *const *gr, const double *al, const double *be,    \
-                                  const double *restrict g, const double *restrict x, int d)       \
+                                  const double *restrict g, const double *restrict x, int d,       \
+                                  int set)                                                         \
     {                                                                                              \
         V av[NRN_CHUNK], bv[NRN_CHUNK], gv, xv, o;                                                 \
         for (int j = 0; j < n; j++)                                                                \
@@ -129,20 +130,23 @@ static inline int nrn_peel(const double *p, int d)
         int i = nrn_peel(gr[0], d);                                                                \
         for (int k = 0; k < i; k++)                                                                \
             for (int j = 0; j < n; j++)                                                            \
-                gr[j][k] += al[j] * g[k] + be[j] * x[k];                                           \
+                gr[j][k] = (set ? 0.0 : gr[j][k]) + (al[j] * g[k] + be[j] * x[k]);                 \
         for (; i + (W) <= d; i += (W)) {                                                           \
             memcpy(&gv, g + i, sizeof gv);                                                         \
             memcpy(&xv, x + i, sizeof xv);                                                         \
             _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)                                    \
             {                                                                                      \
-                memcpy(&o, gr[j] + i, sizeof o);                                                   \
-                o += av[j] * gv + bv[j] * xv;                                                      \
-                memcpy(gr[j] + i, &o, sizeof o);                                                   \
+                V t = av[j] * gv + bv[j] * xv;                                                     \
+                if (!set) {                                                                        \
+                    memcpy(&o, gr[j] + i, sizeof o);                                               \
+                    t = o + t;                                                                     \
+                }                                                                                  \
+                memcpy(gr[j] + i, &t, sizeof t);                                                   \
             }                                                                                      \
         }                                                                                          \
         for (; i < d; i++)                                                                         \
             for (int j = 0; j < n; j++)                                                            \
-                gr[j][i] += al[j] * g[i] + be[j] * x[i];                                           \
+                gr[j][i] = (set ? 0.0 : gr[j][i]) + (al[j] * g[i] + be[j] * x[i]);                 \
     }
 
 NRN_KERNEL_BODIES(nrn_v4, 4)
@@ -176,9 +180,9 @@ NRN_KERNEL_BODIES(nrn_v8, 8)
         NRN_BY_N(nrn_comb_##V, n, r, cf, s0, y, d, out);                                           \
     }                                                                                              \
     ATTR static void nrn_rank2_##SUF(int n, double *const *gr, const double *al, const double *be, \
-                                     const double *g, const double *x, int d)                      \
+                                     const double *g, const double *x, int d, int set)             \
     {                                                                                              \
-        NRN_BY_N(nrn_rank2_##V, n, gr, al, be, g, x, d);                                           \
+        NRN_BY_N(nrn_rank2_##V, n, gr, al, be, g, x, d, set);                                      \
     }
 
 NRN_KERNELS(512, __attribute__((target("avx512f"))), nrn_v8)
@@ -205,12 +209,12 @@ static void nrn_comb(int n, const double *const *r, const double *cf, double s0,
 }
 
 static void nrn_rank2(int n, double *const *gr, const double *al, const double *be, const double *g,
-                      const double *x, int d)
+                      const double *x, int d, int set)
 {
     if (NRN_AVX512)
-        nrn_rank2_512(n, gr, al, be, g, x, d);
+        nrn_rank2_512(n, gr, al, be, g, x, d, set);
     else
-        nrn_rank2_256(n, gr, al, be, g, x, d);
+        nrn_rank2_256(n, gr, al, be, g, x, d, set);
 }
 
 /* Dots of n rows with y, NRN_CHUNK rows per pass. */
@@ -315,8 +319,9 @@ static void nrn_forward_one(const model *m, nrn_ws *w, const double *x, double *
     }
 }
 
+/* set: the gradient is written, not added to (the first sample of model_backward_set). */
 static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const double *g,
-                             const double *f, const double *df, double *grad)
+                             const double *f, const double *df, double *grad, int set)
 {
     int d = m->s.d, K = m->s.K, train_c = m->s.skip == SKIP_TRAINABLE;
     const double *a = nrn_a(m);
@@ -333,11 +338,14 @@ static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const d
             al[j] = ak * f[k];
             be[j] = ak * df[k] * w->dots[k];
             gr[j] = grad + (size_t)k * (size_t)d;
-            if (a) grad[(size_t)K * (size_t)d + (size_t)k] += f[k] * w->dots[k];
+            if (a) {
+                double *ga = &grad[(size_t)K * (size_t)d + (size_t)k];
+                *ga = (set ? 0.0 : *ga) + f[k] * w->dots[k];
+            }
         }
-        nrn_rank2(n, gr, al, be, g, x, d);
+        nrn_rank2(n, gr, al, be, g, x, d, set);
     }
-    if (train_c) grad[m->np - 1] += w->dots[K];
+    if (train_c) grad[m->np - 1] = (set ? 0.0 : grad[m->np - 1]) + w->dots[K];
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -364,11 +372,12 @@ static void nrn_forward_blas(const model *m, nrn_ws *w, int B, const double *x, 
 }
 
 static void nrn_backward_blas(const model *m, nrn_ws *w, int B, const double *x, const double *g,
-                              double *grad)
+                              double *grad, int set)
 {
     int d = m->s.d, K = m->s.K;
     const double *a = nrn_a(m);
     double *ga = grad + (size_t)K * (size_t)d;
+    if (set) memset(ga, 0, (m->np - (size_t)K * (size_t)d) * sizeof *ga); /* a and c */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, K, d, 1.0, g, d, m->theta, d, 0.0,
                 w->wg, K);
     for (int b = 0; b < B; b++)
@@ -378,7 +387,8 @@ static void nrn_backward_blas(const model *m, nrn_ws *w, int B, const double *x,
             w->p[i] = nrn_ak(m, a, k) * w->f[i];
             w->wg[i] *= nrn_ak(m, a, k) * w->df[i];
         }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, d, B, 1.0, w->p, K, g, d, 1.0, grad, d);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, d, B, 1.0, w->p, K, g, d,
+                set ? 0.0 : 1.0, grad, d);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, d, B, 1.0, w->wg, K, x, d, 1.0, grad,
                 d);
     if (m->s.skip == SKIP_TRAINABLE) {
@@ -415,19 +425,35 @@ static void nrn_forward(model *m, int B, const double *x, double *out)
     }
 }
 
-static void nrn_backward(model *m, int B, const double *x, const double *gout, double *grad)
+static void nrn_backward_with(model *m, int B, const double *x, const double *gout, double *grad,
+                              int set)
 {
     nrn_ws *w = m->ws;
     int d = m->s.d, K = m->s.K;
     if (nrn_use_blas(m, B)) {
-        nrn_backward_blas(m, w, B, x, gout, grad);
+        nrn_backward_blas(m, w, B, x, gout, grad, set);
         return;
     }
     nrn_set_rows(m, w);
     for (int b = 0; b < B; b++) {
         size_t o = (size_t)b * (size_t)K, od = (size_t)b * (size_t)d;
-        nrn_backward_one(m, w, x + od, gout + od, w->f + o, w->df + o, grad);
+        nrn_backward_one(m, w, x + od, gout + od, w->f + o, w->df + o, grad, set && b == 0);
     }
 }
 
-const model_ops model_neuron_ops = {nrn_init, nrn_forward, nrn_backward, nrn_free_ws};
+static void nrn_backward(model *m, int B, const double *x, const double *gout, double *grad)
+{
+    nrn_backward_with(m, B, x, gout, grad, 0);
+}
+
+/* Every entry of grad is written by the first sample: no memset before a step. */
+static void nrn_backward_set(model *m, int B, const double *x, const double *gout, double *grad)
+{
+    nrn_backward_with(m, B, x, gout, grad, 1);
+}
+
+const model_ops model_neuron_ops = {.init = nrn_init,
+                                    .forward = nrn_forward,
+                                    .backward = nrn_backward,
+                                    .backward_set = nrn_backward_set,
+                                    .free_ws = nrn_free_ws};

@@ -130,4 +130,5 @@ static void tl_backward(model *m, int B, const double *x, const double *g, doubl
                 cblas_ddot(d, g + (size_t)r * (size_t)d, 1, x + (size_t)r * (size_t)d, 1);
 }
 
-const model_ops model_twolayer_ops = {tl_init, tl_forward, tl_backward, tl_free_ws};
+const model_ops model_twolayer_ops = {
+    .init = tl_init, .forward = tl_forward, .backward = tl_backward, .free_ws = tl_free_ws};

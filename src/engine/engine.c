@@ -181,8 +181,7 @@ void engine_step(engine *e)
     if (e->fixed_skip) engine_add_skip(e, e->B, e->xt, e->alpha, e->out);
     e->loss_sum += loss_eval(e->B, e->d, e->w, e->x0, e->out, e->gout) / e->d;
     e->loss_n++;
-    memset(e->grad, 0, e->net.np * sizeof(double));
-    model_backward(&e->net, e->B, e->xt, e->gout, e->grad);
+    model_backward_set(&e->net, e->B, e->xt, e->gout, e->grad);
     optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
     e->step++;
 }

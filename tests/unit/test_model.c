@@ -96,6 +96,28 @@ static double fd_worst(model *m, const fd_data *t)
     return worst;
 }
 
+/* model_backward_set writes every entry: from a NaN-filled gradient it gives what
+ * model_backward adds to a zero one (a missed entry stays NaN and fails). */
+static void check_backward_set(model *m, const fd_data *t, const char *what)
+{
+    size_t n = (size_t)t->B * (size_t)m->s.d;
+    double *gout = malloc(n * sizeof *gout), *g0 = calloc(m->np, sizeof *g0),
+           *g1 = malloc(m->np * sizeof *g1);
+    model_forward(m, t->B, t->x, t->out);
+    loss_eval(t->B, m->s.d, t->w, t->x0, t->out, gout);
+    model_backward(m, t->B, t->x, gout, g0);
+    for (size_t p = 0; p < m->np; p++)
+        g1[p] = NAN;
+    model_backward_set(m, t->B, t->x, gout, g1);
+    for (size_t p = 0; p < m->np; p++)
+        if (!(g1[p] == g0[p])) {
+            print_error("%s B=%d K=%d: backward_set entry %zu = %.17g, backward %.17g\n", what,
+                        t->B, m->s.K, p, g1[p], g0[p]);
+            fail();
+        }
+    free(gout), free(g0), free(g1);
+}
+
 /* A model of spec s with every parameter moved off its initial value (so that a_k, V, b, c
  * are all non-zero and every gradient term is exercised), checked on batch B. */
 static void fd_case(const model_spec *s, int B, const char *what)
@@ -112,6 +134,7 @@ static void fd_case(const model_spec *s, int B, const char *what)
         w[b] = 0.5 + 0.25 * b;
     fd_data t = {B, x, x0, w, malloc(n * sizeof(double))};
     double worst = fd_worst(&m, &t);
+    check_backward_set(&m, &t, what);
     if (getenv("FD_PRINT"))
         printf("%s B=%d act=%d K=%d skip=%d worst %.3g\n", what, B, (int)s->act.kind, s->K,
                (int)s->skip, worst);
