@@ -48,6 +48,8 @@ $(BUILD)/obj/core/optim.o: CFLAGS_FILE = -O3
 $(foreach f,core/reduced_step core/reduced_rng,$(eval $(BUILD)/obj/$(f).o: CFLAGS_FILE = -O3 -fno-math-errno))
 # Per-file flags for hot kernels: vector math through glibc libmvec (see src/rng.c).
 $(BUILD)/obj/core/rng.o: CFLAGS_FILE = -O3 -fno-math-errno -ffp-contract=off -fopenmp-simd
+# The vector streams' generator loops (integers, and the exact uniform conversion).
+$(BUILD)/obj/core/rngv.o: CFLAGS_FILE = -O3 -ffp-contract=off
 # The floor program of bench_floor is compiled like the engine's hot kernels (and cloned per ISA).
 $(BUILD)/bench/bench_floor: CFLAGS_FILE = $(HOT)
 

@@ -82,6 +82,26 @@ static inline double rng_u53(uint32_t hi, uint32_t lo)
     return u < 1.0 ? u : RNG_U53_MAX;
 }
 
+/* Exact double of an integer < 2^52: placed in the mantissa of 2^52, minus 2^52. Vectorises on
+ * every ISA (unlike uint64 -> double conversion before AVX-512DQ). */
+static inline double rng_lane_double(uint64_t x)
+{
+    uint64_t b = 0x4330000000000000u | x;
+    double d;
+    __builtin_memcpy(&d, &b, sizeof d);
+    return d - 0x1p52;
+}
+
+/* rng_u53 on two 32-bit words held in 64-bit lanes, bitwise equal to it and vectorisable:
+ * k = hi 2^21 + (lo >> 11) is an exact integer below 2^53, then rng_u53's rounding steps. */
+static inline double rng_u53_lanes(uint64_t hi, uint64_t lo)
+{
+    double k =
+        rng_lane_double(hi & 0xffffffffu) * 0x1p21 + rng_lane_double((lo & 0xffffffffu) >> 11);
+    double u = (k + 0.5) * 0x1p-53;
+    return u < 1.0 ? u : RNG_U53_MAX;
+}
+
 /* Raw Philox output of nblocks consecutive blocks: out[4 b + j] = word j of block block0 + b
  * (the same words as rng_raw4, computed in batches). */
 void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nblocks, uint32_t *out);

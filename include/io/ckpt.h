@@ -19,7 +19,9 @@
 
 #include <stdint.h>
 
-#define CKPT_VERSION 3 /* 2: gram_min_eig, rng.c's own normal kernel; 3: Gaussian-data gobs */
+/* 2: gram_min_eig, rng.c's own normal kernel; 3: Gaussian-data gobs; 4: z, xi and Gaussian data
+ * from core/rngv.h's vector streams (the numbers after a step differ from version 3's). */
+#define CKPT_VERSION 4
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

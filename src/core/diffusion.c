@@ -3,6 +3,7 @@
 #include "core/diffusion.h"
 
 #include "base/log.h"
+#include "core/rngv.h"
 
 #include <math.h>
 
@@ -51,17 +52,19 @@ double diff_time(const diff_times *ts, uint32_t seed, uint64_t task, uint64_t i)
     return diff_time_from(ts, rng_u53(w[0], w[1]));
 }
 
-/* xi is generated in chunks of an even length, which by the block convention of rng.h gives the
- * same numbers as one request of d; the chunk buffer also lets xt alias x0. */
+/* xi is the vector at `index` of the RNG_DIFFUSE stream (core/rngv.h), drawn in chunks (the same
+ * numbers as one request of d); the chunk buffer also lets xt alias x0. */
 void diff_forward(double alpha, double sigma, uint32_t seed, uint64_t task, uint64_t index,
                   size_t d, const double *x0, double *xt)
 {
     enum { CHUNK = 256 };
-    double xi[CHUNK];
+    alignas(64) double xi[CHUNK];
     rng_stream s = rng_stream_make(seed, task, RNG_DIFFUSE);
+    rngv v;
+    rngv_start(&v, &s, index);
     for (size_t i0 = 0; i0 < d; i0 += CHUNK) {
         size_t n = d - i0 < CHUNK ? d - i0 : CHUNK;
-        rng_normal(&s, index, rng_blocks(i0), n, xi);
+        rngv_normal(&v, n, xi);
         for (size_t i = 0; i < n; i++)
             xt[i0 + i] = alpha * x0[i0 + i] + sigma * xi[i];
     }

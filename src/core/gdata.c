@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "core/rng.h"
+#include "core/rngv.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -54,7 +55,7 @@ void gdata_sample(const gdata *g, uint32_t seed, uint64_t task, int purpose, int
     double *zz = g->U ? z : x; /* identity basis: scale in place */
     for (int b = 0; b < n; b++) {
         double *r = &zz[(size_t)b * d];
-        rng_normal(&s, index[b], 0, d, r);
+        rngv_normal_at(&s, index[b], d, r);
         for (size_t k = 0; k < d; k++)
             r[k] *= g->sq[k];
     }

@@ -4,6 +4,7 @@
 
 #include "base/limits.h"
 #include "base/log.h"
+#include "core/rngv.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -409,7 +410,7 @@ void mcm_sample(const mcm_model *mod, uint32_t seed, uint64_t task, uint64_t ind
     double lam, n;
     int y = draw_latents(mod, seed, task, index, &lam, &n);
     rng_stream sb = rng_stream_make(seed, task, RNG_BULK);
-    rng_normal(&sb, index, 0, (size_t)d, x); /* x holds z from here on */
+    rngv_normal_at(&sb, index, (size_t)d, x); /* x holds z from here on */
 
     /* The same numbers as mcm_x0_coeffs; kept inline, as written first, because this file is
      * compiled with reassociation (HOT in the Makefile) and a restructured call rounds the FULL

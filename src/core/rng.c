@@ -269,31 +269,12 @@ static void philox_lanes(const rng_stream *s, uint64_t step, uint32_t block0, in
 /* ---------------------------------------------------------------------------------------------
  * Batches of RNG_LANES blocks -> 2 RNG_LANES variates. */
 
-/* Exact double of a lane holding an integer < 2^52: place it in the mantissa of 2^52 and subtract
- * 2^52. Vectorises on every ISA (unlike uint64 -> double conversion before AVX-512DQ). */
-static inline double lane_to_double(uint64_t x)
-{
-    uint64_t b = 0x4330000000000000u | x;
-    double d;
-    memcpy(&d, &b, sizeof d);
-    return d - 0x1p52;
-}
-
-/* rng_u53 on two lanes, bitwise equal to it: k = hi * 2^21 + (lo >> 11) is an exact integer
- * below 2^53, then the same rounding steps as rng_u53. */
-static inline double lanes_u53(uint64_t hi, uint64_t lo)
-{
-    double k = lane_to_double(hi & 0xffffffffu) * 0x1p21 + lane_to_double((lo & 0xffffffffu) >> 11);
-    double u = (k + 0.5) * 0x1p-53;
-    return u < 1.0 ? u : RNG_U53_MAX;
-}
-
 static inline void words_to_uniforms(const rng_words w, double *restrict u0, double *restrict u1)
 {
 #pragma omp simd aligned(u0, u1 : 64)
     for (int i = 0; i < RNG_LANES; i++) {
-        u0[i] = lanes_u53(w[0][i], w[1][i]);
-        u1[i] = lanes_u53(w[2][i], w[3][i]);
+        u0[i] = rng_u53_lanes(w[0][i], w[1][i]);
+        u1[i] = rng_u53_lanes(w[2][i], w[3][i]);
     }
 }
 

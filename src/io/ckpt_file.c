@@ -234,7 +234,10 @@ static int ck_read_file(const char *path, const cfg_resolved *cr, uint64_t fp, c
     uint64_t *off = NULL;
     double *data = NULL;
     if (ck_read_attr(f, "ckpt_version", H5T_NATIVE_LONG, &ver) || ver != CKPT_VERSION)
-        snprintf(msg, 2048, "has checkpoint version %ld, expected %d", ver, CKPT_VERSION);
+        snprintf(msg, 2048, "has checkpoint version %ld, expected %d%s", ver, CKPT_VERSION,
+                 ver < CKPT_VERSION ? " (an older mcmsim: its random streams or state differ, so "
+                                      "it cannot be continued; rerun from the start)"
+                                    : "");
     else if (ck_read_attr(f, "complete", H5T_NATIVE_LONG, &complete) || complete != 1)
         snprintf(msg, 2048, "is not stamped complete (interrupted while written)");
     else if (ck_read_attr(f, "checksum", H5T_NATIVE_UINT64, &sum) ||

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak test of the random streams: Debian's dieharder (TestU01 is not packaged in Debian 12) on
-# the raw Philox4x32-10 words mcmsim draws, in two orders: the blocks of a d-vector request at
-# consecutive steps (d = 1000, bulk noise), and block 0 of 64 neighbouring tasks interleaved.
+# the raw words mcmsim draws: Philox4x32-10 in two orders (the blocks of a d-vector request at
+# consecutive steps, and block 0 of 64 neighbouring tasks interleaved), and the xoshiro256+
+# vectors of core/rngv.h (the first 500 outputs of the vector at each counter, concatenated).
 #   usage: tests/soak/rng_dieharder.sh [quick|all]   (quick: a few tests, minutes; all: -a, hours)
 # dieharder's own verdicts (PASSED / WEAK / FAILED) are printed; a FAILED line fails the script.
 # Installs dieharder as root when missing. Normals and their moments/tails are tested in
@@ -15,7 +16,7 @@ if ! command -v dieharder >/dev/null; then
 fi
 tmp=$(mktemp -d /tmp/rng_dieharder.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -O2 -Iinclude tests/soak/rng_raw.c src/core/rng.c -lm -o "$tmp/rng_raw"
+cc -std=c11 -O2 -fopenmp-simd -ffp-contract=off -Iinclude tests/soak/rng_raw.c src/core/rng.c src/core/rngv.c -lm -o "$tmp/rng_raw"
 fail=0
 # The writer ends by SIGPIPE when dieharder has read enough: not a failure.
 gen() { "$@" || true; }
@@ -37,4 +38,5 @@ run() { # label, generator command...
 }
 run "one stream, 500 blocks per step (d = 1000 normals)" "$tmp/rng_raw" blocks 11 4096 3 500
 run "block 0 of 64 tasks interleaved" "$tmp/rng_raw" tasks 11 64 5
+run "vector streams (core/rngv.h): 500 outputs per counter (d = 1000)" "$tmp/rng_raw" vec 11 4096 3 500
 [ "$fail" = 0 ] && echo "rng_dieharder: no FAILED verdicts" || { echo "rng_dieharder: FAILED verdicts above"; exit 1; }

@@ -4,8 +4,11 @@
  *                                             (a d-vector request: BLOCKS = d/2)
  *   rng_raw tasks  SEED TASKS PURPOSE         per step: block 0 of tasks 0..TASKS-1 in turn (the
  *                                             streams of neighbouring replicas interleaved)
+ *   rng_raw vec    SEED TASK PURPOSE N        the vectors of core/rngv.h at counters 0, 1, ...:
+ *                                             the first N 64-bit generator outputs of each
  * Runs until the reader closes the pipe. */
 #include "core/rng.h"
+#include "core/rngv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,19 @@ done:
     free(s);
 }
 
+static void vec(uint32_t seed, uint64_t task, rng_purpose p, size_t n)
+{
+    rng_stream s = rng_stream_make(seed, task, p);
+    uint64_t *x = malloc(n * sizeof *x);
+    for (uint64_t c = 0; x; c++) {
+        rngv v;
+        rngv_start(&v, &s, c);
+        rngv_raw(&v, n, x);
+        if (put((const uint32_t *)x, 2 * n)) break;
+    }
+    free(x);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 6 && !strcmp(argv[1], "blocks"))
@@ -55,9 +71,14 @@ int main(int argc, char **argv)
     else if (argc == 5 && !strcmp(argv[1], "tasks"))
         tasks((uint32_t)strtoul(argv[2], NULL, 0), strtoull(argv[3], NULL, 0),
               (rng_purpose)atoi(argv[4]));
+    else if (argc == 6 && !strcmp(argv[1], "vec"))
+        vec((uint32_t)strtoul(argv[2], NULL, 0), strtoull(argv[3], NULL, 0),
+            (rng_purpose)atoi(argv[4]), (size_t)strtoul(argv[5], NULL, 0));
     else {
-        fprintf(stderr,
-                "usage: rng_raw blocks SEED TASK PURPOSE BLOCKS | tasks SEED TASKS PURPOSE\n");
+        fprintf(
+            stderr,
+            "usage: rng_raw blocks SEED TASK PURPOSE BLOCKS | tasks SEED TASKS PURPOSE | vec SEED "
+            "TASK PURPOSE N\n");
         return 2;
     }
     return 0;

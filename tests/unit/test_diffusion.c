@@ -9,6 +9,7 @@
 
 #include "core/diffusion.h"
 #include "core/rng.h"
+#include "core/rngv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -87,7 +88,7 @@ static void test_ddpm(void **state)
     assert_true(a == 1.0 && sg == 0.0);
 }
 
-/* xi is exactly rng_normal(RNG_DIFFUSE, index, block 0, d), one request, also when d spans
+/* xi is exactly the vector rngv_normal_at(RNG_DIFFUSE, index, d), one request, also when d spans
  * several internal chunks (odd d too). */
 static void test_forward_noise_layout(void **state)
 {
@@ -98,7 +99,7 @@ static void test_forward_noise_layout(void **state)
         double *x0 = calloc(d, sizeof(double)), *xt = malloc(d * sizeof(double));
         double *ref = malloc(d * sizeof(double));
         rng_stream s = rng_stream_make(7, 2, RNG_DIFFUSE);
-        rng_normal(&s, 99, 0, d, ref);
+        rngv_normal_at(&s, 99, d, ref);
         diff_forward(0.0, 1.0, 7, 2, 99, d, x0, xt);
         assert_memory_equal(xt, ref, d * sizeof(double));
         free(x0);
@@ -130,7 +131,7 @@ static void test_forward_alias_determinism(void **state)
     /* The forward noise stream is not the MCM bulk stream of the same (seed, task, index). */
     double z[D];
     rng_stream b = rng_stream_make(1, 0, RNG_BULK);
-    rng_normal(&b, 5, 0, D, z);
+    rngv_normal_at(&b, 5, D, z);
     diff_forward(0.0, 1.0, 1, 0, 5, D, x0, xo);
     assert_true(memcmp(z, xo, sizeof z) != 0);
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "core/reduced.h"
+#include "core/rngv.h"
 #include "engine/engine.h"
 #include "spec/spec.h"
 
@@ -135,7 +136,7 @@ static double coupled_step(engine *e, reduced *r, int wrong)
         mcm_sample(&e->data, e->seed, e->task, g, x, &lam[b], &nu[b], &label[b]);
         t[b] = diff_time(&e->times, e->seed, e->task, g);
         for (int k = 0; k < 2; k++) { /* k = 0: z (mcm.h's bulk), k = 1: xi (diff_forward's) */
-            rng_normal(k ? &sx : &sb, g, 0, (size_t)d, z);
+            rngv_normal_at(k ? &sx : &sb, g, (size_t)d, z);
             double *perp = C + (size_t)(2 * b + k) * (size_t)d;
             memcpy(perp, z, (size_t)d * sizeof *z);
             for (int j = 0; j < rr; j++) {
