@@ -100,11 +100,13 @@ def painters_panel(ax, r, task, lev):
 
 def kick_panel(ax, r, task, lev):
     k, th, cols = r["kick"][task], r["theory"][task], style.colors(len(r["dirs"]), "tab10")
+    # DDIM: x = alpha x~ with alpha = 1 / sqrt(1 + s^2) at level s (the VP transfer).
+    vp = np.sqrt((1 + lev ** 2) / (1 + lev[-1] ** 2)) if r["attrs"]["sampler"] == "ddim" else 1.0
     for j, dn in enumerate(r["dirs"]):
         for s in range(k.shape[0]):
             ax.plot(lev, k[s, :, j], color=cols[j], lw=0.9, alpha=0.7,
                     label="%s" % dn if s == 0 else None)
-        ax.plot(lev, transfer(th[j, 1], lev[-1], lev), ls=":", lw=1.4, color=cols[j])
+        ax.plot(lev, vp * transfer(th[j, 1], lev[-1], lev), ls=":", lw=1.4, color=cols[j])
     ax.plot([], [], **style.THEORY, label="Gaussian transfer")
     ax.set_xscale("log")
     ax.invert_xaxis()

@@ -56,6 +56,10 @@ cli_expect_rc gen:trajectory-coarse-detected 1 "FAIL" $GCHK traj_gauss "$WORK/ge
 KW="--set generate.n_write=2 --set generate.n_samples=2 --set generate.kick=true"
 "$BIN" generate "$GEN" -o "$WORK/gen_kg.h5" $GG $KW --quiet
 check gen:kick-gaussian-transfer $GCHK kick "$WORK/gen_kg.h5" 2e-3 0,1
+# DDIM (first order): the VP transfer sqrt((1 + s^2) / (1 + s_0^2)) sqrt((lambda + s_0^2) /
+# (lambda + s^2)) in levels s = sigma_t / alpha_t, 1.2e-2 at 400 steps, 2.3e-2 at 200.
+"$BIN" generate "$GEN" -o "$WORK/gen_kd.h5" $GG $KW --set generate.sampler=ddim --set generate.n_steps=400 --quiet
+check gen:kick-ddim-vp-transfer $GCHK kick "$WORK/gen_kd.h5" 1.5e-2 0,1,2
 "$BIN" generate "$GEN" -o "$WORK/gen_km.h5" $KW --quiet
 check gen:kick-mcm-u-gaussian $GCHK kick "$WORK/gen_km.h5" 2e-3 1
 cli_expect_rc gen:kick-mcm-v-not-gaussian 1 "FAIL" $GCHK kick "$WORK/gen_km.h5" 2e-2 2

@@ -4,7 +4,7 @@
   gen_check.py modes_vs FILE OTHER  FILE's generated mode variances = OTHER's closed form
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
-  gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2))
+  gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2)) (VP for ddim)
   gen_check.py commit FILE TOL DIRS commitment levels of the x0 estimate = sqrt(lambda + 2 s0^2)
   gen_check.py commit_order P F...  their error falls at order P (within 0.2) as n_steps doubles
   gen_check.py same A B             every /generate dataset bitwise equal
@@ -132,11 +132,14 @@ def kick(path, tol, dirs):
     eigendirection of variance lambda by sqrt((lambda + sigma_0^2) / (lambda + sigma^2))."""
     with h5py.File(path, "r") as f:
         k, lev, th = f["/generate/kick"][...], f["/generate/levels"][...], f["/generate/theory"][...]
+        vp = f["/generate"].attrs["sampler"] in (b"ddim", "ddim")
+    # DDIM: x = alpha x~ on the VP process, levels s = sigma_t / alpha_t, alpha = 1 / sqrt(1 + s^2).
+    scale = np.sqrt((1 + lev ** 2) / (1 + lev[-1] ** 2)) if vp else 1.0
     worst = 0.0
     for j in (int(x) for x in dirs.split(",")):
         for t in range(k.shape[0]):
             lam = th[t, j, 1]
-            want = np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
+            want = scale * np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
             worst = max(worst, np.max(np.abs(k[t, :, :, j] - want)))
     print("kick response vs Gaussian transfer along %s: worst %.3g (tolerance %s)" % (dirs, worst, tol))
     if not worst <= float(tol):
