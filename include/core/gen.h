@@ -121,6 +121,18 @@ long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn
  * i0 .. n_steps): the continuation of a kicked state (§4.3). */
 long gen_integrate_from(const gen_plan *p, const double *grid, int i0, const gen_denoiser *dn,
                         const gen_gauss *tele, double *x, double *work, gen_observer *obs);
+/* "Painters" (§4.3): the level at which an x0 estimate commits along one trajectory. xhat[i *
+ * stride] is w.D(x; s_i) at the levels lev[0] > .. > lev[n-1]; rho_i = (xhat_i - mean) /
+ * (xhat_{n-1} - mean) its value relative to the final one (mean: the data's mean along w). The
+ * commitment level is where rho last rises through 1/sqrt(2) (half the squared final value),
+ * 1/rho^2 interpolated linearly in s^2 between the two levels around it: exact for a Gaussian
+ * law, whose 1/rho^2 = (lambda + s^2) / (lambda + s_{n-1}^2) along an eigendirection (§4.1,
+ * §4.2 in EDM-equivalent levels). lev[0] when rho >= 1/sqrt(2) at every level (committed before
+ * the start), NaN when the final value equals the mean. */
+double gen_commit_level(const double *lev, int n, const double *xhat, int stride, double mean);
+/* Its closed form for a mode of variance lam of a Gaussian law: sqrt(lam + 2 s_min^2). */
+double gen_commit_gauss(double lam, double s_min);
+
 /* NFE of the full schedule (no teleportation): n_steps (Euler, DDIM) or 2 n_steps (Heun). */
 long gen_nfe_full(const gen_plan *p);
 

@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from mcmpost import gaussian, pca, runplots, stats, summary
+from mcmpost import gaussian, generate, pca, runplots, stats, summary
 from mcmpost import h5file as H
 
 EPILOG = "Plots are written as BASE.png and BASE.pdf for -o BASE (an extension .png/.pdf is dropped)."
@@ -62,6 +62,17 @@ def do_gaussian(a, f):
     return gaussian.plot(f, a.output, a.title) if a.output else None
 
 
+def do_generate(a, f):
+    print(generate.table(f))
+    return generate.plot(f, a.output, a.task, a.title) if a.output else None
+
+
+def do_genscan(a, files):
+    rows, _ = generate.scan(files, a.against, a.task)
+    print(generate.scan_table(rows, a.against))
+    return generate.plot_scan(files, a.output, a.against, a.task, a.title) if a.output else None
+
+
 def parser():
     ap = argparse.ArgumentParser(prog="mcmplot", description=__doc__.splitlines()[0] +
                                  " (mcmsim HDF5 schema v1).", epilog=EPILOG)
@@ -119,6 +130,26 @@ def parser():
                        "on log-log axes with the fitted alpha, and KL against tau.", epilog=EPILOG)
     add_common(p)
     p.set_defaults(run=do_gaussian)
+    p = sub.add_parser("generate", help="(generate) generated vs data: histograms, painters, kicks",
+                       description="Histograms of the generated projections with the data's "
+                       "densities; with generate.n_write the x0 estimate along the trajectory "
+                       "relative to its final value, with generate.kick the kick responses (both "
+                       "with the Gaussian closed form of gaussian-theory.md 4.3); per-mode "
+                       "variances for Gaussian data.", epilog=EPILOG)
+    add_common(p)
+    p.add_argument("--task", type=int, default=0, help="task row to plot (default 0)")
+    p.set_defaults(run=do_generate)
+    p = sub.add_parser("genscan", help="(generate, several) statistics against sigma_skip or a key",
+                       description="Several generate outputs against one [generate] key (default "
+                       "sigma_skip, the teleportation curve; 0 = none is drawn at sigma_max): "
+                       "variance along direction 1 and excess kurtosis along direction 2 (u, v "
+                       "for the MCM), generated +- SE next to the data, and the NFE.",
+                       epilog=EPILOG)
+    add_common(p, many=True)
+    p.add_argument("--against", default="sigma_skip", metavar="KEY",
+                   help="the [generate] key of the x axis (default %(default)s; e.g. tau)")
+    p.add_argument("--task", type=int, default=0, help="task row (default 0)")
+    p.set_defaults(run=do_genscan, many=True)
     return ap
 
 

@@ -113,7 +113,7 @@ def run_summary(f):
 
 
 def summary(f):
-    from mcmpost import gaussian, pca, stats
+    from mcmpost import gaussian, generate, pca, stats
     parts = [header(f)]
     if "series" in f:
         parts.append(run_summary(f))
@@ -123,6 +123,8 @@ def summary(f):
         parts.append(stats.table(f))
     if "gaussian/theory" in f:
         parts.append(gaussian.table(f))
+    if "generate/moments" in f:
+        parts.append(generate.table(f))
     if len(parts) == 1:
-        parts.append("(no /series, /covar, /stats or /gaussian group to summarise)")
+        parts.append("(no /series, /covar, /stats, /gaussian or /generate group to summarise)")
     return "\n\n".join(parts)

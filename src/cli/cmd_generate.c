@@ -37,6 +37,7 @@ typedef struct {
     int nlev;         /* n_steps + 1 levels of the trajectories */
     double *traj;     /* [nown][nwrite][nlev][8] w.x and w.D(x) on the 4 directions */
     double *kick;     /* [nown][nwrite][nlev][4] d(w.x_final) / d(w.x at the level), or NULL */
+    double *commit;   /* [nown][nwrite][4] commitment level of the x0 estimate, then [nown][4] */
 } gd_result;
 
 /* One task's law, directions and denoiser. */
@@ -230,6 +231,13 @@ static void gd_traj_fn(gen_observer *o, int level, double s, const double *x)
     if (t->kick) gd_kick(t, level, x);
 }
 
+/* Commitment levels of one written sample's x0 estimate per direction (§4.3). */
+static void gd_commit(const gd_task *k, const double *grid, int nlev, const double *row, double *o)
+{
+    for (int j = 0; j < GD_ND; j++)
+        o[j] = gen_commit_level(grid, nlev, row + GD_ND + j, 2 * GD_ND, k->th_mean[j]);
+}
+
 static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int row, gd_result *r)
 {
     cfg_t tc = *c;
@@ -270,6 +278,8 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
                 ? &r->kick[((size_t)row * (size_t)r->nwrite + (size_t)i) * (size_t)r->nlev * GD_ND]
                 : NULL;
         nfe = gen_integrate(&sg->plan, grid, &k.den, &k.law, x, w, tr.row ? &obs : NULL);
+        if (tr.row)
+            gd_commit(&k, grid, r->nlev, tr.row, &r->commit[(tr.row - r->traj) / 2 / r->nlev]);
         double h[GD_ND];
         for (int j = 0; j < GD_ND; j++)
             h[j] = mcm_dot(k.dir[j], x, d);
@@ -281,6 +291,9 @@ static void gd_run_task(const cfg_t *c, const spec_gen *sg, const task_t *t, int
                    (size_t)d * sizeof(double));
     }
     gd_store(&acc, &k, row, r);
+    double *cth = &r->commit[((size_t)r->nown * (size_t)r->nwrite + (size_t)row) * GD_ND];
+    for (int j = 0; j < GD_ND; j++)
+        cth[j] = gen_commit_gauss(k.th_var[j], sg->plan.sigma_min);
     if (r->nmode) gd_modes(sg, &k, s2, s4, row, r);
     int64_t *nf = &r->nfe[(size_t)row * 3];
     nf[0] = nfe, nf[1] = gen_nfe_full(&sg->plan), nf[2] = nf[1] - nf[0];
@@ -299,6 +312,7 @@ static void gd_alloc(gd_result *r, int nown, int bins, int nmode, int nwrite, in
         r->kick = LOG_CALLOC(n * (size_t)nwrite * (size_t)nlev * GD_ND, sizeof(double));
     r->traj = LOG_CALLOC(n * (size_t)(nwrite > 0 ? nwrite : 1) * (size_t)nlev * 2 * GD_ND,
                          sizeof(double));
+    r->commit = LOG_CALLOC(n * (size_t)(nwrite + 1) * GD_ND, sizeof(double));
     r->mom = LOG_CALLOC(rows * GD_NM, sizeof(double));
     r->theory = LOG_CALLOC(rows * 3, sizeof(double));
     r->gvar = LOG_CALLOC(rows, sizeof(double));
@@ -318,7 +332,7 @@ static void gd_release(gd_result *r)
 {
     free(r->mom), free(r->theory), free(r->gvar), free(r->cov), free(r->hist);
     free(r->outside), free(r->edges), free(r->nfe), free(r->mode), free(r->samples);
-    free(r->traj), free(r->kick);
+    free(r->traj), free(r->kick), free(r->commit);
 }
 
 static void gd_write_attrs(h5out_file *f, const spec_gen *sg)
@@ -366,6 +380,22 @@ static void gd_write_samples(h5out_file *f, const spec_gen *sg, const task_list 
                          "sigma^2)))",
                          "1");
     }
+    hsize_t dc[3] = {nt, (hsize_t)r->nwrite, GD_ND};
+    h5out_write_rows(f, "/generate/commit", H5T_NATIVE_DOUBLE, 3, dc, r0, st, own, r->commit,
+                     "[task][sample][direction] painters (gaussian-theory.md 4.3): level sigma at "
+                     "which the x0 estimate w.D(x; sigma) - data mean, relative to its final "
+                     "value, last rises through 1/sqrt(2); 1/rho^2 interpolated linearly in "
+                     "sigma^2 between levels (ddim: sigma_t / alpha_t; sigma_max: committed from "
+                     "the start)",
+                     "x units");
+    hsize_t dt2[2] = {nt, GD_ND};
+    h5out_write_rows(f, "/generate/commit_theory", H5T_NATIVE_DOUBLE, 2, dt2, r0, st, own,
+                     &r->commit[(size_t)r->nown * (size_t)r->nwrite * GD_ND],
+                     "[task][direction] the Gaussian closed form sqrt(lambda + 2 sigma_min^2) of "
+                     "/generate/commit, lambda the data variance along the direction (exact for "
+                     "an eigendirection of the data covariance: e_0, e_1, e_last; the MCM's u, v "
+                     "without coupling)",
+                     "x units");
     double *lev = LOG_CALLOC((size_t)r->nlev, sizeof(double));
     gen_grid(&sg->plan, lev);
     hsize_t dl[1] = {(hsize_t)r->nlev};

@@ -283,3 +283,33 @@ long gen_integrate(const gen_plan *p, const double *grid, const gen_denoiser *dn
 {
     return gen_integrate_from(p, grid, 0, dn, tele, x, work, obs);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Painters: commitment of the x0 estimate
+ * ------------------------------------------------------------------------------------------- */
+
+double gen_commit_level(const double *lev, int n, const double *xhat, int stride, double mean)
+{
+    double fin = xhat[(size_t)(n - 1) * (size_t)stride] - mean;
+    if (fin == 0.0) return NAN;
+    /* inv[i] = 1 / rho_i^2 (infinite where the estimate sits at the mean): 2 at the crossing. */
+    int i = n - 1;
+    double inv_hi = 1.0, inv_lo = 1.0;
+    while (i > 0) {
+        double r = (xhat[(size_t)(i - 1) * (size_t)stride] - mean) / fin;
+        inv_hi = r > 0 ? 1.0 / (r * r) : INFINITY;
+        if (!(r > 0) || inv_hi > 2.0) break; /* level i - 1 is not committed yet */
+        inv_lo = inv_hi;
+        i--;
+    }
+    if (i == 0) return lev[0];
+    double s_hi = lev[i - 1] * lev[i - 1], s_lo = lev[i] * lev[i];
+    if (!isfinite(inv_hi)) return lev[i]; /* sign change: the crossing is at level i */
+    double t = (2.0 - inv_lo) / (inv_hi - inv_lo);
+    return sqrt(s_lo + t * (s_hi - s_lo));
+}
+
+double gen_commit_gauss(double lam, double s_min)
+{
+    return sqrt(lam + 2.0 * s_min * s_min);
+}

@@ -1,6 +1,9 @@
 /* bench_gen — generated samples per second of the PF-ODE sampler (core/gen.h) at d = 1000:
  * the exact MCM Bayes denoiser and the Gaussian clone's, Heun with 18 steps (36 NFE) on the
- * Karras schedule, and with teleportation to sigma_skip = 1 (best of 3 runs of ~0.3 s each). */
+ * Karras schedule, and with teleportation to sigma_skip = 1; the one-layer linear denoiser of
+ * the Gaussian theory (core/gtheory.h, score = linear) at training time tau = 1 on a power-law
+ * spectrum, with the two-level weight cache cmd_generate uses and without it (every level's
+ * d weights psi_k(sigma, tau) afresh). Best of 3 runs of ~0.3 s each. */
 #include "core/gen.h"
 #include "core/mcm.h"
 #include "bench_blas.h"
@@ -44,6 +47,42 @@ static double rate(const gen_plan *p, const gen_denoiser *dn, const gen_gauss *l
     return best;
 }
 
+/* score = linear on N(0, diag lam), lam_k = 4 / k, aligned init q = 0.01 (input/generate_linear.ini
+ * at d = 1000). */
+static void linear_rates(gen_plan *p)
+{
+    gt_setup su = {.model = GT_ONELAYER,
+                   .process = GT_EDM,
+                   .objective = GT_X0,
+                   .precond = GT_PRECOND_NONE,
+                   .dynamics = GT_FLOW,
+                   .eta = 1,
+                   .sigma_min = p->sigma_min,
+                   .sigma_max = p->sigma_max};
+    double *lam = malloc(D * sizeof(double)), *q = malloc(D * sizeof(double));
+    double *cache = malloc(2 * (D + 1) * sizeof(double));
+    gt_spectrum_law(GT_SPEC_POWER, D, 1.0, 4.0, 0.0, lam);
+    for (int i = 0; i < D; i++)
+        q[i] = 0.01;
+    cache[0] = cache[D + 1] = -1.0; /* no level yet */
+    gen_linear lin = {.setup = &su, .d = D, .lam = lam, .q = q, .tau = 1.0, .cache = cache};
+    gen_gauss law = {.d = D, .lam = lam};
+    gen_denoiser dn = gen_linear_denoiser(&lin);
+    p->sigma_skip = 0;
+    long nfe = 0;
+    double r = rate(p, &dn, &law, &nfe);
+    printf("d = %d, Heun %d steps, linear (tau 1):     %8.0f samples/s (NFE %ld, %.0f ns per "
+           "NFE)\n",
+           D, NSTEP, r, nfe, 1e9 / (r * nfe));
+    lin.cache = NULL;
+    r = rate(p, &dn, &law, &nfe);
+    printf("d = %d, Heun %d steps, linear, no cache:   %8.0f samples/s (NFE %ld)\n", D, NSTEP, r,
+           nfe);
+    free(lam);
+    free(q);
+    free(cache);
+}
+
 int main(void)
 {
     bench_blas_banner("bench_gen");
@@ -67,6 +106,7 @@ int main(void)
     p.sigma_skip = 1.0;
     r = rate(&p, &ex, &law, &nfe);
     printf("d = %d, exact score, teleported to sigma 1: %7.0f samples/s (NFE %ld)\n", D, r, nfe);
+    linear_rates(&p);
     free(mu);
     free(U);
     mcm_free(&mod);

@@ -56,9 +56,37 @@ cli_expect_rc gen:trajectory-coarse-detected 1 "FAIL" $GCHK traj_gauss "$WORK/ge
 KW="--set generate.n_write=2 --set generate.n_samples=2 --set generate.kick=true"
 "$BIN" generate "$GEN" -o "$WORK/gen_kg.h5" $GG $KW --quiet
 check gen:kick-gaussian-transfer $GCHK kick "$WORK/gen_kg.h5" 2e-3 0,1
+# DDIM (first order): the VP transfer sqrt((1 + s^2) / (1 + s_0^2)) sqrt((lambda + s_0^2) /
+# (lambda + s^2)) in levels s = sigma_t / alpha_t, 1.2e-2 at 400 steps, 2.3e-2 at 200.
+"$BIN" generate "$GEN" -o "$WORK/gen_kd.h5" $GG $KW --set generate.sampler=ddim --set generate.n_steps=400 --quiet
+check gen:kick-ddim-vp-transfer $GCHK kick "$WORK/gen_kd.h5" 1.5e-2 0,1,2
 "$BIN" generate "$GEN" -o "$WORK/gen_km.h5" $KW --quiet
 check gen:kick-mcm-u-gaussian $GCHK kick "$WORK/gen_km.h5" 2e-3 1
 cli_expect_rc gen:kick-mcm-v-not-gaussian 1 "FAIL" $GCHK kick "$WORK/gen_km.h5" 2e-2 2
+
+# Painters (§4.3): the x0 estimate along e_0, e_1, e_last (Gaussian data) commits, i.e. reaches
+# 1/sqrt(2) of its final value, at sigma = sqrt(lambda + 2 sigma_0^2) in every sample, up to the
+# sampler's error: order 2 for Heun, 1 for Euler as n_steps doubles; DDIM in sigma_t / alpha_t.
+# Deliberately wrong: the exact MCM score commits along v much later than its Gaussian clone
+# (the fourth cumulant), while along u it follows the clone; coarse Euler misses the tolerance.
+CW="--set generate.n_write=4 --set generate.n_samples=4"
+for smp in heun euler; do
+    for n in 40 80 160; do
+        "$BIN" generate "$GEN" -o "$WORK/gen_c$smp$n.h5" $GG $CW --set generate.sampler=$smp --set generate.n_steps=$n --quiet
+    done
+done
+check gen:commit-closed-form $GCHK commit "$WORK/gen_cheun160.h5" 1e-3 0,1,2
+check gen:commit-heun-order-2 $GCHK commit_order 2 "$WORK"/gen_cheun{40,80,160}.h5
+check gen:commit-euler-order-1 $GCHK commit_order 1 "$WORK"/gen_ceuler{40,80,160}.h5
+cli_expect_rc gen:commit-coarse-euler-detected 1 "FAIL" $GCHK commit "$WORK/gen_ceuler40.h5" 1e-3 0,1,2
+for n in 200 400; do
+    "$BIN" generate "$GEN" -o "$WORK/gen_cddim$n.h5" $GG $CW --set generate.sampler=ddim --set generate.n_steps=$n --quiet
+done
+check gen:commit-ddim-closed-form $GCHK commit "$WORK/gen_cddim400.h5" 1e-2 0,1,2
+check gen:commit-ddim-order-1 $GCHK commit_order 1 "$WORK"/gen_cddim{200,400}.h5
+"$BIN" generate "$GEN" -o "$WORK/gen_cmcm.h5" $CW --set generate.n_steps=160 --quiet
+check gen:commit-mcm-u-gaussian $GCHK commit "$WORK/gen_cmcm.h5" 1e-3 1
+cli_expect_rc gen:commit-mcm-v-not-gaussian 1 "FAIL" $GCHK commit "$WORK/gen_cmcm.h5" 2e-2 2
 
 # The [gaussian] theory's linear denoisers (score = linear): at the optimum the data covariance
 # up to sigma_0, sigma_T; during training (tau = 0.3, 3) lambda~_k(tau) of gaussian-theory.md

@@ -10,8 +10,8 @@ check py:sample-roundtrip-np4 $PY "$ROOT/tests/lib/roundtrip.py" "$WORK/mpi_smp_
 check py:readme-lists-every-key $PY "$ROOT/tests/lib/keytable.py" --check "$ROOT/README.md"
 
 # Every subcommand has --help; the wrapper runs from any directory.
-check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
-for sub in summary overlaps losses scaling pca stats gaussian; do
+check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian generate genscan; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
+for sub in summary overlaps losses scaling pca stats gaussian generate genscan; do
     cli_expect_rc "py:mcmplot-$sub-help" 0 "usage: mcmplot $sub" "$MP" "$sub" --help
 done
 cli_expect_rc py:module-from-postprocess 0 "usage: mcmplot" bash -c "cd '$ROOT/postprocess' && /usr/bin/python3 -m mcmpost --help"
@@ -37,6 +37,20 @@ cli_expect_rc py:summary-run-crossings 0 "first crossings in samples" "$MP" summ
 cli_expect_rc py:summary-covar 0 "PCA vs BBP per d and alpha" "$MP" summary "$FIG/data/pca_bbp.h5"
 cli_expect_rc py:summary-stats 0 "projection statistics (measured vs exact)" "$MP" summary "$WORK/cli_run.h5"
 cli_expect_rc py:summary-gaussian 0 "emergence exponent alpha" "$MP" summary "$FIG/data/spectral_bias.h5"
+# Generation (files of test_generate.sh): one file's histograms, painters and kicks (MCM, exact
+# score) and per-mode variances (Gaussian data); the teleportation curve against sigma_skip and
+# the linear denoiser's statistics against generate.tau.
+check py:generate-plot "$MP" generate "$WORK/gen_km.h5" -o "$WORK/pp_gen_km"
+check py:generate-plot-modes "$MP" generate "$WORK/gen_kg.h5" -o "$WORK/pp_gen_kg"
+check py:generate-plot-hist-only "$MP" generate "$WORK/gen_ex.h5" -o "$WORK/pp_gen_ex"
+gcurve=("$WORK/gen_ex.h5" "$WORK"/gen_sk*.h5)
+check py:genscan-sigma-skip "$MP" genscan "${gcurve[@]}" -o "$WORK/pp_genscan"
+check py:genscan-tau "$MP" genscan "$WORK/gen_l0.3.h5" "$WORK/gen_l3.h5" "$WORK/gen_l0.h5" --against tau -o "$WORK/pp_gentau"
+check py:generate-plots-nontrivial $IMG "$WORK/pp_gen_km.png" "$WORK/pp_gen_kg.png" "$WORK/pp_gen_ex.png" "$WORK/pp_genscan.png" "$WORK/pp_gentau.png"
+cli_expect_rc py:summary-generate 0 "generated vs data (exact score" "$MP" summary "$WORK/gen_ex.h5"
+cli_expect_rc py:genscan-table 0 "sigma_skip    var(1)" "$MP" genscan "${gcurve[@]}"
+cli_expect_rc py:generate-needs-generate 2 "no generate/moments (not written by 'mcmsim generate')" "$MP" genscan "$WORK/cli_run.h5"
+cli_expect_rc py:genscan-mixed-directions 2 "directions e_0,e_1,e_last,r, the other files m,u,v,r" "$MP" genscan "$WORK/gen_ex.h5" "$WORK/gen_kg.h5"
 # The former entry points still work (thin wrappers of mcmpost).
 check py:plot-py-wrapper $PY "$ROOT/postprocess/plot.py" overlaps "$FIG/data/clones_u.h5" -o "$WORK/pp_wrap.png"
 check py:mcm-stats-wrapper $PY "$ROOT/postprocess/mcm_stats.py" "$WORK/cli_run.h5" -o "$WORK/plot.png" --task 3

@@ -4,7 +4,9 @@
   gen_check.py modes_vs FILE OTHER  FILE's generated mode variances = OTHER's closed form
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
-  gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2))
+  gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2)) (VP for ddim)
+  gen_check.py commit FILE TOL DIRS commitment levels of the x0 estimate = sqrt(lambda + 2 s0^2)
+  gen_check.py commit_order P F...  their error falls at order P (within 0.2) as n_steps doubles
   gen_check.py same A B             every /generate dataset bitwise equal
   gen_check.py traj FILE            trajectories end at the written samples, levels descend
   gen_check.py traj_gauss FILE TOL  Gaussian data: the state along e_0, e_1 follows §4.1
@@ -130,15 +132,49 @@ def kick(path, tol, dirs):
     eigendirection of variance lambda by sqrt((lambda + sigma_0^2) / (lambda + sigma^2))."""
     with h5py.File(path, "r") as f:
         k, lev, th = f["/generate/kick"][...], f["/generate/levels"][...], f["/generate/theory"][...]
+        vp = f["/generate"].attrs["sampler"] in (b"ddim", "ddim")
+    # DDIM: x = alpha x~ on the VP process, levels s = sigma_t / alpha_t, alpha = 1 / sqrt(1 + s^2).
+    scale = np.sqrt((1 + lev ** 2) / (1 + lev[-1] ** 2)) if vp else 1.0
     worst = 0.0
     for j in (int(x) for x in dirs.split(",")):
         for t in range(k.shape[0]):
             lam = th[t, j, 1]
-            want = np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
+            want = scale * np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
             worst = max(worst, np.max(np.abs(k[t, :, :, j] - want)))
     print("kick response vs Gaussian transfer along %s: worst %.3g (tolerance %s)" % (dirs, worst, tol))
     if not worst <= float(tol):
         fail("kick response off the Gaussian transfer by %.3g" % worst)
+
+
+def commit_error(path, dirs):
+    """Worst relative distance of /generate/commit from /generate/commit_theory along DIRS."""
+    with h5py.File(path, "r") as f:
+        c, th = f["/generate/commit"][...], f["/generate/commit_theory"][...]
+        n = int(f["/generate"].attrs["n_steps"])
+    js = [int(x) for x in dirs.split(",")]
+    return n, np.max(np.abs(c[:, :, js] / th[:, None, js] - 1.0))
+
+
+def commit(path, tol, dirs):
+    """§4.3: along an eigendirection of a Gaussian law the x0 estimate relative to its final
+    value is sqrt((lambda + s0^2) / (lambda + s^2)), which reaches 1/sqrt(2) at
+    s = sqrt(lambda + 2 s0^2) in every sample."""
+    n, worst = commit_error(path, dirs)
+    print("commitment level vs sqrt(lambda + 2 s0^2) along %s (%d steps): worst relative %.3g "
+          "(tolerance %s)" % (dirs, n, worst, tol))
+    if not worst <= float(tol):
+        fail("commitment levels off the closed form by %.3g" % worst)
+
+
+def commit_order(order, *paths):
+    """Files with n_steps doubling: the commitment error (directions 0, 1, 2) falls as
+    n_steps^-order, measured order within 0.2."""
+    rows = [commit_error(p, "0,1,2") for p in paths]
+    for (n0, e0), (n1, e1) in zip(rows, rows[1:]):
+        p = np.log(e0 / e1) / np.log(n1 / n0)
+        print("n_steps %d -> %d: error %.3g -> %.3g, order %.2f" % (n0, n1, e0, e1, p))
+        if abs(p - float(order)) > 0.2:
+            fail("measured order %.2f, expected %s" % (p, order))
 
 
 def same(a, b):

@@ -273,13 +273,42 @@ static void test_linear_denoiser(void **state)
         assert_true(fabs(a[i] - q[i] * x[i]) < 1e-15);
 }
 
+/* Painters: the closed-form x0 estimate of §4.1 along one mode on the Karras grid commits at
+ * sqrt(lam + 2 s0^2) to roundoff (the interpolation is exact for it); the mean is removed; a
+ * mode committed at the start reports sigma_max and a zero final value NaN. Deliberately wrong:
+ * interpolating rho itself linearly in sigma (not 1/rho^2 in sigma^2) misses by far more. */
+static void test_commit_level(void **state)
+{
+    (void)state;
+    gen_plan p = {.kind = GEN_HEUN, .n_steps = 18, .sigma_max = 80, .sigma_min = 0.002, .rho = 7};
+    double lev[19], xh[19], lam[3] = {4.0, 0.3, 1e-3}, mean = 1.5, c = -0.7;
+    gen_grid(&p, lev);
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i <= 18; i++)
+            xh[i] = mean + lam[k] * c / sqrt((lam[k] + lev[i] * lev[i]) * (lam[k] + 6400.0));
+        double s = gen_commit_level(lev, 19, xh, 1, mean), want = gen_commit_gauss(lam[k], 0.002);
+        assert_true(fabs(s / want - 1.0) < 1e-12);
+        /* rho linear in sigma between the same two levels */
+        int i = 0;
+        while ((xh[i + 1] - mean) / (xh[18] - mean) < sqrt(0.5))
+            i++;
+        double r0 = (xh[i] - mean) / (xh[18] - mean), r1 = (xh[i + 1] - mean) / (xh[18] - mean);
+        double wrong = lev[i] + (sqrt(0.5) - r0) / (r1 - r0) * (lev[i + 1] - lev[i]);
+        assert_true(fabs(wrong / want - 1.0) > 1e-3);
+    }
+    for (int i = 0; i <= 18; i++)
+        xh[i] = 1.0;
+    assert_true(gen_commit_level(lev, 19, xh, 1, 0.0) == 80.0);
+    assert_true(isnan(gen_commit_level(lev, 19, xh, 1, 1.0)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orders),       cmocka_unit_test(test_teleport_gaussian),
         cmocka_unit_test(test_nfe_and_grid), cmocka_unit_test(test_jump_algebra),
         cmocka_unit_test(test_mcm_clone),    cmocka_unit_test(test_linear_denoiser),
-        cmocka_unit_test(test_observer),
+        cmocka_unit_test(test_observer),     cmocka_unit_test(test_commit_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
