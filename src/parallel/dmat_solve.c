@@ -150,6 +150,9 @@ int dmat_syev(dmat *A, double *w, dmat *Z, int k, dmat_solver solver)
     int info = solver == DMAT_PDSYEVD ? dmat_syevd(A, w, Z) : dmat_syevr(A, w, Z, k);
     info = dmat_agree_info(A->g->comm, info);
     if (info < 0) DMAT_INFO(A->g->comm, info, name, "");
+    /* PDSYEVD leaves w unset on ranks that own no block of A (n < nb * nprow * npcol); comm
+     * rank 0 sits at grid (0, 0), owns block (0, 0) and so always has the values. */
+    PAR_MPI(MPI_Bcast(w, A->n, MPI_DOUBLE, 0, A->g->comm));
     return info;
 }
 

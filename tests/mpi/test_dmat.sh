@@ -13,6 +13,9 @@ done
 check dmat:linalg-np4-nb7 mpirun_n 4 "$DMAT" 97 7
 check dmat:linalg-np2-nb1 mpirun_n 2 "$DMAT" 60 1
 check dmat:linalg-np4-nb32 mpirun_n 4 "$DMAT" 50 32
+# Idle ranks: one 32 x 32 block holds all of n = 20, so on the 1x3 grid only rank 0 owns any of
+# A; PDSYEVD leaves w unset elsewhere unless dmat_syev broadcasts it (every rank's w is checked).
+check dmat:linalg-np3-idle-ranks mpirun_n 3 "$DMAT" 20 32
 
 # HDF5: written by a 2x1 grid and by the world grid, read back bitwise by every grid.
 for np in 1 2 4; do
