@@ -117,24 +117,15 @@ static double bench_normals_floor(size_t n)
     return best * 1e9;
 }
 
-static double bench_normals_mcmsim(size_t n)
+/* mcmsim's normals: Philox blocks (rng_normal at block 0) or the vector streams of the training
+ * step (core/rngv.h), one request of n per counter. */
+static void draw_blocks(const rng_stream *s, uint64_t c, size_t n, double *z)
 {
-    rng_stream s = rng_stream_make(1, 2, RNG_BULK);
-    double *z = aligned_alloc(64, n * sizeof *z), best = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
-        long it = 0;
-        double t0 = now(), t;
-        do
-            rng_normal(&s, (uint64_t)it, 0, n, z), it++;
-        while ((t = now() - t0) < 0.3);
-        best = fmin(best, t / ((double)it * (double)n));
-    }
-    free(z);
-    return best * 1e9;
+    rng_normal(s, c, 0, n, z);
 }
 
-/* The vector streams of the training step (core/rngv.h): one vector of n per counter. */
-static double bench_normals_rngv(size_t n)
+static double bench_normals_mcmsim(size_t n,
+                                   void (*draw)(const rng_stream *, uint64_t, size_t, double *))
 {
     rng_stream s = rng_stream_make(1, 2, RNG_BULK);
     double *z = aligned_alloc(64, n * sizeof *z), best = 1e30;
@@ -142,7 +133,7 @@ static double bench_normals_rngv(size_t n)
         long it = 0;
         double t0 = now(), t;
         do
-            rngv_normal_at(&s, (uint64_t)it, n, z), it++;
+            draw(&s, (uint64_t)it, n, z), it++;
         while ((t = now() - t0) < 0.3);
         best = fmin(best, t / ((double)it * (double)n));
     }
@@ -271,8 +262,8 @@ int main(void)
            "Box-Muller, both on the path named:\n");
     for (int isa = RNG_ISA_SSE2; isa <= RNG_ISA_AVX512; isa++) {
         if (rng_isa_force(isa) != 0) continue;
-        double fl = bench_normals_floor(1000), m = bench_normals_mcmsim(1000),
-               v = bench_normals_rngv(1000);
+        double fl = bench_normals_floor(1000), m = bench_normals_mcmsim(1000, draw_blocks),
+               v = bench_normals_mcmsim(1000, rngv_normal_at);
         printf("  %-7s path: floor %.3f ns; mcmsim vectors (rngv) %.3f ns (%.2fx the floor), "
                "Philox blocks (rng_normal) %.3f ns (%.2fx)\n",
                rng_isa_name(isa), fl, v, v / fl, m, m / fl);
