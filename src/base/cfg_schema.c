@@ -426,7 +426,7 @@ const cfg_entry cfg_schema[] = {
     {FIELD(gaussian, dynamics), .type = CFG_ENUM, .def = "flow", .enums = "flow|gd",
      .restart = CFG_FIXED, .units = "",
      .help = "flow: gradient flow (closed forms); gd: discrete full-batch steps of size eta, "
-             "tau = steps x eta (onelayer, flowmatch)"},
+             "tau = steps (onelayer, flowmatch)"},
     {FIELD(gaussian, criterion), .type = CFG_ENUM, .def = "geometric",
      .enums = "geometric|harmonic|arithmetic", .restart = CFG_CHANGEABLE, .units = "",
      .help = "emergence: first tau at which a mode crosses this mean of its initial and final "

@@ -80,8 +80,9 @@ gt_law gt_law_at(const gt_setup *s, double lambda, double q, double x)
     return l;
 }
 
-/* Linear law: v* + (q - v*) e^{-k eta a tau}; discrete GD: factor (1 - k eta a)^n, n = tau/eta
- * rounded (§2.2). */
+/* Linear law: v* + (q - v*) e^{-k eta a tau}; discrete GD: factor (1 - k eta a)^n with n = tau
+ * rounded. The formulas of §2.2 carry eta explicitly, so tau counts steps there: n = tau makes GD
+ * tend to the flow as eta -> 0 (n = tau/eta, used before, did not). */
 static double gt_linear_value(const gt_law *l, double tau)
 {
     double vs = l->b / l->a, r = l->k * l->eta * l->a;
@@ -89,7 +90,7 @@ static double gt_linear_value(const gt_law *l, double tau)
     if (l->gd) {
         double base = 1.0 - r;
         if (isinf(tau)) return fabs(base) < 1 ? vs : NAN;
-        return vs + (l->q - vs) * pow(base, nearbyint(tau / l->eta));
+        return vs + (l->q - vs) * pow(base, nearbyint(tau));
     }
     return vs + (l->q - vs) * exp(-r * tau);
 }
@@ -187,7 +188,7 @@ double gt_weight_emergence(const gt_setup *s, double lambda, double q, double x,
     } else {
         double e = (m - vinf) / (q - vinf), r = l.k * l.eta * l.a;
         /* discrete GD: the (continuous) step count at which (1 - r)^n reaches e */
-        tau = l.gd ? l.eta * log(e) / log(fabs(1 - r)) : -log(e) / r;
+        tau = l.gd ? log(e) / log(fabs(1 - r)) : -log(e) / r;
     }
     return isfinite(tau) && tau >= 0 ? tau : NAN;
 }

@@ -324,16 +324,50 @@ static void test_gd_steps_and_bound(void **st)
     gt_law l = gt_law_at(&s, lam, w, sg);
     for (int n = 1; n <= 200; n++) {
         w -= 2 * s.eta * ((lam + sg * sg) * w - lam); /* w_{n+1} = w_n - eta dL/dw */
-        assert_rel(gt_law_value(&l, n * s.eta), w, 1e-12);
+        assert_rel(gt_law_value(&l, n), w, 1e-12);    /* tau counts steps, as in §2.2 */
     }
     assert_rel(gt_gd_eta_max(&s, 30), 1 / (30 + 80.0 * 80.0), 1e-12);
     s.eta = 1.01 * gt_gd_eta_max(&s, 30);
     l = gt_law_at(&s, 30, 0.2, 80);
-    assert_true(fabs(gt_law_value(&l, 1e4 * s.eta)) > 1e10); /* unstable beyond the bound */
+    assert_true(fabs(gt_law_value(&l, 1e4)) > 1e10); /* unstable beyond the bound */
     assert_true(isnan(gt_law_value(&l, INFINITY)));
     s.eta *= 0.98;
     l = gt_law_at(&s, 30, 0.2, 80);
-    assert_rel(gt_law_value(&l, 1e6 * s.eta), 30 / (30 + 6400.0), 1e-9);
+    assert_rel(gt_law_value(&l, 1e6), 30 / (30 + 6400.0), 1e-9);
+}
+
+/* Discrete GD tends to the gradient flow as eta -> 0 at the same tau: |GD - flow| <= C eta with
+ * C = (k a)^2 tau e^{-k eta a tau} |Q - w*| / 2 (the gap between (1 - x)^n and e^{-nx}, plus the
+ * rounding of tau to a step); n = tau/eta, the clock used before, misses by O(1). */
+static double gd_flow_gap(double eta, int old_clock)
+{
+    gt_setup s = setup(GT_ONELAYER);
+    s.eta = eta;
+    double lam = 0.3, sg = 1.2, q = 0.2, a = lam + sg * sg, worst = 0;
+    gt_law f = gt_law_at(&s, lam, q, sg);
+    s.dynamics = GT_GD;
+    gt_law g = gt_law_at(&s, lam, q, sg);
+    for (double tau = 100; tau <= 1000; tau += 100) {
+        double gd = gt_law_value(&g, old_clock ? tau / eta : tau), fl = gt_law_value(&f, tau);
+        double bound = (2 * a) * (2 * a) * eta * eta * tau * fabs(q - lam / a) / 2 + 2 * eta * a;
+        worst = fmax(worst, fabs(gd - fl) / bound);
+    }
+    return worst;
+}
+
+static void test_gd_tends_to_flow(void **st)
+{
+    (void)st;
+    for (double eta = 1e-2; eta >= 1e-4; eta /= 10)
+        assert_true(gd_flow_gap(eta, 0) <= 1.0);
+    assert_true(gd_flow_gap(1e-3, 1) > 1.0); /* the wrong clock */
+    /* The emergence time on the same clock: GD's continuous step count -> the flow's tau. */
+    gt_setup s = setup(GT_ONELAYER);
+    s.eta = 1e-4;
+    double tf = gt_weight_emergence(&s, 0.3, 0.2, 1.2, GT_GEOMETRIC);
+    s.dynamics = GT_GD;
+    double tg = gt_weight_emergence(&s, 0.3, 0.2, 1.2, GT_GEOMETRIC);
+    assert_true(isfinite(tf) && fabs(tg / tf - 1) < 2 * s.eta * (0.3 + 1.44));
 }
 
 static void test_loss_curve(void **st)
@@ -481,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_quadrature_limits),
         cmocka_unit_test(test_flowmatch_converges),
         cmocka_unit_test(test_gd_steps_and_bound),
+        cmocka_unit_test(test_gd_tends_to_flow),
         cmocka_unit_test(test_loss_curve),
         cmocka_unit_test(test_kl),
         cmocka_unit_test(test_emergence_crossing),
