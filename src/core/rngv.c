@@ -3,16 +3,15 @@
 
 #include <string.h>
 
-/* One generator iteration on every lane, written as plain loops over the lanes so that GCC
- * vectorises them; compiled once per instruction set (integer operations: identical numbers). */
-#define RNGV_ITER(s, x)                                                                            \
-    for (int j = 0; j < RNGV_LANES; j++) {                                                         \
-        uint64_t t = s[1][j] << 17;                                                                \
-        x[j] = s[0][j] + s[3][j];                                                                  \
-        s[2][j] ^= s[0][j], s[3][j] ^= s[1][j], s[1][j] ^= s[2][j], s[0][j] ^= s[3][j];            \
-        s[2][j] ^= t;                                                                              \
-        s[3][j] = (s[3][j] << 45) | (s[3][j] >> 19);                                               \
-    }
+/* One xoshiro256+ step: output X, then the state update. On scalars (rngv_raw) or on vectors of
+ * lanes (the fills); integer operations only, so every form gives the same numbers. */
+#define RNGV_STEP(X, S0, S1, S2, S3)                                                               \
+    do {                                                                                           \
+        __typeof__(S1) t_ = (S1) << 17;                                                            \
+        (X) = (S0) + (S3);                                                                         \
+        (S2) ^= (S0), (S3) ^= (S1), (S1) ^= (S2), (S0) ^= (S3), (S2) ^= t_;                        \
+        (S3) = ((S3) << 45) | ((S3) >> 19);                                                        \
+    } while (0)
 
 /* RNGV_REFILL uniforms: the iterations lane-major, u = (x >> 12 + 1/2) 2^-52 from the top 52
  * bits (the integer placed in the mantissa of 2^52, then exact operations only: never 0 or 1,
@@ -35,9 +34,8 @@ typedef double rngv_d8 __attribute__((vector_size(64)));
         memcpy(s2, st[2], sizeof s2), memcpy(s3, st[3], sizeof s3);                                \
         for (int it = 0; it < RNGV_REFILL / RNGV_LANES; it++)                                      \
             for (int q = 0; q < NV; q++) {                                                         \
-                UT x = s0[q] + s3[q], t = s1[q] << 17;                                             \
-                s2[q] ^= s0[q], s3[q] ^= s1[q], s1[q] ^= s2[q], s0[q] ^= s3[q], s2[q] ^= t;        \
-                s3[q] = (s3[q] << 45) | (s3[q] >> 19);                                             \
+                UT x;                                                                              \
+                RNGV_STEP(x, s0[q], s1[q], s2[q], s3[q]);                                          \
                 DT v = (((DT)((x >> 12) | ex) - 0x1p52) + 0.5) * 0x1p-52; /* every step exact */   \
                 memcpy(u + it * RNGV_LANES + q * W, &v, sizeof v);                                 \
             }                                                                                      \
@@ -78,7 +76,7 @@ void rngv_start(rngv *v, const rng_stream *s, uint64_t counter)
     v->pos = RNGV_REFILL;
 }
 
-/* The next 64 normals into out (64-byte aligned). */
+/* The next RNGV_REFILL normals into out (64-byte aligned). */
 static void refill(rngv *v, double *out)
 {
     alignas(64) double u[RNGV_REFILL];
@@ -108,7 +106,8 @@ void rngv_raw(rngv *v, size_t n, uint64_t *out)
 {
     alignas(64) uint64_t x[RNGV_LANES];
     for (size_t k = 0; k < n; k += RNGV_LANES) {
-        RNGV_ITER(v->s, x)
+        for (int j = 0; j < RNGV_LANES; j++)
+            RNGV_STEP(x[j], v->s[0][j], v->s[1][j], v->s[2][j], v->s[3][j]);
         size_t m = n - k < RNGV_LANES ? n - k : RNGV_LANES;
         memcpy(out + k, x, m * sizeof *out);
     }
