@@ -170,11 +170,12 @@ typedef uint64_t rng_words[4][RNG_LANES]; /* word j of block block0+i in w[j][i]
 
 /* All vectors of the batch advance round by round together: their multiply chains are
  * independent, which hides the pmuludq latency. */
-#define RNG_PHILOX_KERNEL(NAME, TARGET, VT, IT, MUL)                                               \
+#define RNG_PHILOX_KERNEL(NAME, TARGET, VT, IT, MUL, NL)                                           \
     __attribute__((target(TARGET))) static void NAME(const rng_stream *s, uint64_t step,           \
-                                                     uint32_t block0, int by_step, rng_words w)    \
+                                                     uint32_t block0, int by_step,                 \
+                                                     uint64_t w[4][NL])                            \
     {                                                                                              \
-        enum { W = (int)(sizeof(VT) / sizeof(uint64_t)), NV = RNG_LANES / W };                     \
+        enum { W = (int)(sizeof(VT) / sizeof(uint64_t)), NV = (NL) / W };                          \
         const VT zero = {0}, m0 = zero + PHILOX_M4x32_0, m1 = zero + PHILOX_M4x32_1;               \
         VT iota, c0[NV], c1[NV], c2[NV], c3[NV];                                                   \
         memcpy(&iota, rng_iota, sizeof iota);                                                      \
@@ -215,9 +216,14 @@ typedef uint64_t rng_u64x2 __attribute__((vector_size(16)));
 typedef uint64_t rng_u64x4 __attribute__((vector_size(32)));
 typedef uint64_t rng_u64x8 __attribute__((vector_size(64)));
 
-RNG_PHILOX_KERNEL(philox_sse2, "sse2", rng_u64x2, __m128i, _mm_mul_epu32)
-RNG_PHILOX_KERNEL(philox_avx2, "avx2", rng_u64x4, __m256i, _mm256_mul_epu32)
-RNG_PHILOX_KERNEL(philox_avx512, "avx512f", rng_u64x8, __m512i, _mm512_mul_epu32)
+RNG_PHILOX_KERNEL(philox_sse2, "sse2", rng_u64x2, __m128i, _mm_mul_epu32, RNG_LANES)
+RNG_PHILOX_KERNEL(philox_avx2, "avx2", rng_u64x4, __m256i, _mm256_mul_epu32, RNG_LANES)
+RNG_PHILOX_KERNEL(philox_avx512, "avx512f", rng_u64x8, __m512i, _mm512_mul_epu32, RNG_LANES)
+/* Half batches for short requests (the vector streams' seeds, 16 blocks): the same blocks at
+ * half the cost of a full batch. */
+RNG_PHILOX_KERNEL(philox16_sse2, "sse2", rng_u64x2, __m128i, _mm_mul_epu32, RNG_LANES / 2)
+RNG_PHILOX_KERNEL(philox16_avx2, "avx2", rng_u64x4, __m256i, _mm256_mul_epu32, RNG_LANES / 2)
+RNG_PHILOX_KERNEL(philox16_avx512, "avx512f", rng_u64x8, __m512i, _mm512_mul_epu32, RNG_LANES / 2)
 
 /* The instruction set of the batches: detected on first use, or forced by rng_isa_force. Every
  * choice gives identical numbers (integers in Philox, basic IEEE operations in Box-Muller); it
@@ -347,6 +353,15 @@ static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t b
         for (int i = 0; i < RNG_LANES; i++)                                                        \
             for (int j = 0; j < 4; j++)                                                            \
                 out[4 * i + j] = (uint32_t)w[j][i];                                                \
+    }                                                                                              \
+    ATTR static void raw_half_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,        \
+                                       uint32_t *restrict out)                                     \
+    {                                                                                              \
+        alignas(64) uint64_t w[4][RNG_LANES / 2];                                                  \
+        philox16_##SUFFIX(s, step, block0, 0, w);                                                  \
+        for (int i = 0; i < RNG_LANES / 2; i++)                                                    \
+            for (int j = 0; j < 4; j++)                                                            \
+                out[4 * i + j] = (uint32_t)w[j][i];                                                \
     }
 
 RNG_BATCHES(avx512, RNG_CLONE_AVX512)
@@ -429,7 +444,11 @@ void rng_raw4n(const rng_stream *s, uint64_t step, uint32_t block0, size_t nbloc
         raw_batch(s, step, block0 + (uint32_t)(b * RNG_LANES), out + 4 * RNG_LANES * b);
     if (rest) {
         alignas(64) uint32_t tmp[4 * RNG_LANES];
-        raw_batch(s, step, block0 + (uint32_t)(full * RNG_LANES), tmp);
+        uint32_t b0 = block0 + (uint32_t)(full * RNG_LANES);
+        if (rest <= RNG_LANES / 2)
+            RNG_PICK(raw_half)(s, step, b0, tmp);
+        else
+            raw_batch(s, step, b0, tmp);
         memcpy(out + 4 * RNG_LANES * full, tmp, 4 * rest * sizeof *tmp);
     }
 }

@@ -73,21 +73,29 @@ static void test_philox_kat(void **state)
     }
 }
 
-/* Batched raw words equal block-by-block Philox, across the 2^32 wrap of the block counter. */
+/* Batched raw words equal block-by-block Philox, across the 2^32 wrap of the block counter, for
+ * full and half batches and a rest of each size, on every instruction-set path the CPU has. */
 static void test_raw_batch_equals_scalar(void **state)
 {
     (void)state;
     rng_stream s = rng_stream_make(7, 3, RNG_BULK);
-    const size_t nb = 1000;
+    const size_t sizes[] = {1, 15, 16, 17, 31, 32, 33, 48, 1000};
     const uint32_t block0 = 0xffffffffu - 100;
-    uint32_t *fast = malloc(4 * nb * sizeof *fast);
+    uint32_t *fast = malloc(4 * 1000 * sizeof *fast);
     assert_non_null(fast);
-    rng_raw4n(&s, 0x123456789abcull, block0, nb, fast);
-    for (size_t b = 0; b < nb; b++) {
-        uint32_t w[4];
-        rng_raw4(&s, 0x123456789abcull, block0 + (uint32_t)b, w);
-        assert_memory_equal(w, fast + 4 * b, sizeof w);
+    for (int isa = 0; isa <= RNG_ISA_AVX512; isa++) {
+        if (rng_isa_force(isa) != 0) continue;
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            size_t nb = sizes[k];
+            rng_raw4n(&s, 0x123456789abcull, block0, nb, fast);
+            for (size_t b = 0; b < nb; b++) {
+                uint32_t w[4];
+                rng_raw4(&s, 0x123456789abcull, block0 + (uint32_t)b, w);
+                assert_memory_equal(w, fast + 4 * b, sizeof w);
+            }
+        }
     }
+    rng_isa_force(-1);
     free(fast);
 }
 
