@@ -53,6 +53,10 @@ typedef struct {
     /* Optional: grad[np] = dL/dtheta (written, so the caller need not zero it first). */
     void (*backward_set)(model *m, int B, const double *x, const double *gout, double *grad);
     void (*free_ws)(model *m);
+    /* Optional fused sample path, see model_resid1; returns -1 (nothing done) when the family
+     * or its shape has none. */
+    int (*resid1)(model *m, const double *x, const double *x0, int add, double sa, double sc,
+                  double *gout, double *sumsq);
 } model_ops;
 
 struct model {
@@ -79,6 +83,13 @@ void model_forward(model *m, int B, const double *x, double *out);
 void model_backward(model *m, int B, const double *x, const double *gout, double *grad);
 /* grad[np] = dL/dtheta, whatever grad held (families without backward_set: zero, then add). */
 void model_backward_set(model *m, int B, const double *x, const double *gout, double *grad);
+/* One sample's forward pass and x0 residual fused into the fewest passes over memory: with
+ * D' = D(x) (+ sa x if add: the engine's fixed skip), gout = sc (x0 - D') and *sumsq =
+ * |x0 - D'|^2, bitwise what model_forward, adding sa x and loss_eval give. The next
+ * model_backward_set on the same sample reuses its dots. Returns -1, having done nothing, where
+ * the family has no fused path: the caller takes the unfused one. */
+int model_resid1(model *m, const double *x, const double *x0, int add, double sa, double sc,
+                 double *gout, double *sumsq);
 static inline const double *model_row(const model *m, int k)
 {
     return m->theta + m->rows_off + (size_t)k * m->rows_stride;

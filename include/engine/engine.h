@@ -60,6 +60,7 @@ typedef struct {
     spec_times times; /* time of each sample; times.t: the task's (evaluation) time */
     loss_kind loss;
     int fixed_skip;   /* add alpha_t x_t outside the model */
+    int unfused;      /* tests: take the unfused forward and loss passes (the same numbers) */
     int frozen_noise; /* finite data: the noise of sample g is that of its training sample */
     long steps;       /* total steps of the run */
     long step;        /* steps taken */

@@ -67,6 +67,13 @@ void model_forward(model *m, int B, const double *x, double *out)
     m->ops->forward(m, B, x, out);
 }
 
+int model_resid1(model *m, const double *x, const double *x0, int add, double sa, double sc,
+                 double *gout, double *sumsq)
+{
+    if (!m->ops->resid1) return -1;
+    return m->ops->resid1(m, x, x0, add, sa, sc, gout, sumsq);
+}
+
 void model_backward(model *m, int B, const double *x, const double *gout, double *grad)
 {
     m->ops->backward(m, B, x, gout, grad);

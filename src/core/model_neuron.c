@@ -34,7 +34,8 @@ enum { NRN_CHUNK = 4, NRN_BLAS_MIN_B = 8 };
 typedef struct {
     double *h, *f, *df;  /* [bmax][K] pre-activations, sigma, sigma' of the last forward */
     double *coef;        /* [K] per-row coefficients of a combine pass */
-    double *dots;        /* [K + 1] w_k . g and g . x of one sample */
+    double *dots;        /* [K + 2] w_k . g and g . x of one sample (and |x0 - D|^2) */
+    int dots_ready;      /* nrn_resid1 left the dots of its sample for the backward pass */
     const double **rows; /* [K + 1] row pointers handed to the kernels */
     double *p, *wg;      /* [bmax][K] BLAS path: scaled activations, G W^T */
 } nrn_ws;
@@ -149,6 +150,73 @@ static inline int nrn_peel(const double *p, int d)
                 gr[j][i] = (set ? 0.0 : gr[j][i]) + (al[j] * g[i] + be[j] * x[i]);                 \
     }
 
+/* The fused sample pass (nrn_resid): D = (fx ? s0 x : cf[0] r[0]) + sum_j cf[j] r[j] (+ sa x if
+ * add), res = x0 - D, g = sc res, and in the same pass dots[j] = r[j] . g, dots[n] = x . g,
+ * dots[n + 1] = |res|^2. Every element and every sum is formed exactly as nrn_comb, the engine's
+ * skip, loss_row and nrn_dots form them (8 lane sums from i = 0, reduced in one order, the tail
+ * added after), so the fused step is bitwise the unfused one. */
+#define NRN_RESID_BODY(V, W)                                                                       \
+    NRN_INLINE void nrn_resid_##V(int n, const double *const *r, const double *cf, int fx,         \
+                                  double s0, int add, double sa, const double *restrict x,         \
+                                  const double *restrict x0, double sc, int d,                     \
+                                  double *restrict g, double *restrict dots)                       \
+    {                                                                                              \
+        enum { NB = 8 / (W) };                                                                     \
+        V acc[NRN_CHUNK + 2][NB], c[NRN_CHUNK], sv = (V){0} + s0, av = (V){0} + sa;                \
+        V scv = (V){0} + sc, xv, tv, o;                                                            \
+        memset(acc, 0, sizeof acc);                                                                \
+        for (int j = 0; j < n; j++)                                                                \
+            c[j] = (V){0} + cf[j];                                                                 \
+        int i = 0, j0 = fx ? 0 : 1;                                                                \
+        for (; i + 8 <= d; i += 8)                                                                 \
+            for (int b = 0; b < NB; b++) {                                                         \
+                int e = i + b * (W);                                                               \
+                memcpy(&xv, x + e, sizeof xv);                                                     \
+                if (fx) {                                                                          \
+                    o = xv * sv;                                                                   \
+                } else {                                                                           \
+                    memcpy(&tv, r[0] + e, sizeof tv);                                              \
+                    o = tv * c[0];                                                                 \
+                }                                                                                  \
+                _Pragma("GCC unroll 4") for (int j = j0; j < n; j++)                               \
+                {                                                                                  \
+                    memcpy(&tv, r[j] + e, sizeof tv);                                              \
+                    o += c[j] * tv;                                                                \
+                }                                                                                  \
+                if (add) o += av * xv;                                                             \
+                memcpy(&tv, x0 + e, sizeof tv);                                                    \
+                V res = tv - o;                                                                    \
+                acc[n + 1][b] += res * res;                                                        \
+                V gv = res * scv;                                                                  \
+                memcpy(g + e, &gv, sizeof gv);                                                     \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)                                \
+                {                                                                                  \
+                    memcpy(&tv, r[j] + e, sizeof tv);                                              \
+                    acc[j][b] += tv * gv;                                                          \
+                }                                                                                  \
+                acc[n][b] += xv * gv;                                                              \
+            }                                                                                      \
+        for (int j = 0; j < n + 2; j++) {                                                          \
+            double t[8];                                                                           \
+            memcpy(t, acc[j], sizeof t);                                                           \
+            dots[j] = ((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7]));           \
+        }                                                                                          \
+        for (; i < d; i++) {                                                                       \
+            double u = fx ? s0 * x[i] : cf[0] * r[0][i];                                           \
+            for (int j = j0; j < n; j++)                                                           \
+                u += cf[j] * r[j][i];                                                              \
+            if (add) u += sa * x[i];                                                               \
+            double res = x0[i] - u, gi = sc * res;                                                 \
+            dots[n + 1] += res * res;                                                              \
+            g[i] = gi;                                                                             \
+            for (int j = 0; j < n; j++)                                                            \
+                dots[j] += r[j][i] * gi;                                                           \
+            dots[n] += x[i] * gi;                                                                  \
+        }                                                                                          \
+    }
+
+NRN_RESID_BODY(nrn_v4, 4)
+NRN_RESID_BODY(nrn_v8, 8)
 NRN_KERNEL_BODIES(nrn_v4, 4)
 NRN_KERNEL_BODIES(nrn_v8, 8)
 
@@ -183,6 +251,15 @@ NRN_KERNEL_BODIES(nrn_v8, 8)
                                      const double *g, const double *x, int d, int set)             \
     {                                                                                              \
         NRN_BY_N(nrn_rank2_##V, n, gr, al, be, g, x, d, set);                                      \
+    }                                                                                              \
+    ATTR static void nrn_resid_##SUF(int n, const double *const *r, const double *cf, int fx,      \
+                                     double s0, int add, double sa, const double *x,               \
+                                     const double *x0, double sc, int d, double *g, double *dots)  \
+    {                                                                                              \
+        if (n <= 1) /* n >= 1: the first row may start the sum */                                  \
+            nrn_resid_##V(1, r, cf, fx, s0, add, sa, x, x0, sc, d, g, dots);                       \
+        else                                                                                       \
+            NRN_BY_N(nrn_resid_##V, n, r, cf, fx, s0, add, sa, x, x0, sc, d, g, dots);             \
     }
 
 NRN_KERNELS(512, __attribute__((target("avx512f"))), nrn_v8)
@@ -215,6 +292,16 @@ static void nrn_rank2(int n, double *const *gr, const double *al, const double *
         nrn_rank2_512(n, gr, al, be, g, x, d, set);
     else
         nrn_rank2_256(n, gr, al, be, g, x, d, set);
+}
+
+static void nrn_resid(int n, const double *const *r, const double *cf, int fx, double s0, int add,
+                      double sa, const double *x, const double *x0, double sc, int d, double *g,
+                      double *dots)
+{
+    if (NRN_AVX512)
+        nrn_resid_512(n, r, cf, fx, s0, add, sa, x, x0, sc, d, g, dots);
+    else
+        nrn_resid_256(n, r, cf, fx, s0, add, sa, x, x0, sc, d, g, dots);
 }
 
 /* Dots of n rows with y, NRN_CHUNK rows per pass. */
@@ -271,7 +358,7 @@ static void nrn_init(model *m, uint32_t seed, uint32_t task)
     w->df = w->f + bk;
     w->p = w->df + bk;
     w->wg = w->p + bk;
-    w->coef = LOG_CALLOC(2 * (size_t)K + 1, sizeof(double));
+    w->coef = LOG_CALLOC(2 * (size_t)K + 2, sizeof(double));
     w->dots = w->coef + K;
     w->rows = LOG_CALLOC((size_t)K + 1, sizeof *w->rows);
     m->ws = w;
@@ -327,7 +414,8 @@ static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const d
     const double *a = nrn_a(m);
     /* w_k . g for every row and g . x (only for a trainable c) in the same passes over g. */
     w->rows[K] = x;
-    nrn_dots_all(K + train_c, w->rows, g, d, w->dots);
+    if (!w->dots_ready) nrn_dots_all(K + train_c, w->rows, g, d, w->dots);
+    w->dots_ready = 0;
     /* row k of the gradient gets al_k g + be_k x, NRN_CHUNK rows per pass over g and x */
     double al[NRN_CHUNK], be[NRN_CHUNK], *gr[NRN_CHUNK];
     for (int k0 = 0; k0 < K; k0 += NRN_CHUNK) {
@@ -452,7 +540,30 @@ static void nrn_backward_set(model *m, int B, const double *x, const double *gou
     nrn_backward_with(m, B, x, gout, grad, 1);
 }
 
-const model_ops model_neuron_ops = {.init = nrn_init,
+/* The fused online step (B = 1, K <= NRN_CHUNK): the forward pass's dots and activations, then
+ * one pass for D, the residual, gout and the backward dots (kept for backward_set). */
+static int nrn_resid1(model *m, const double *x, const double *x0, int add, double sa, double sc,
+                      double *gout, double *sumsq)
+{
+    nrn_ws *w = m->ws;
+    int d = m->s.d, K = m->s.K;
+    if (K > NRN_CHUNK) return -1;
+    nrn_set_rows(m, w);
+    const double *a = nrn_a(m);
+    nrn_dots_all(K, w->rows, x, d, w->h);
+    act_eval(&m->s.act, K, w->h, w->f, w->df);
+    for (int k = 0; k < K; k++)
+        w->coef[k] = nrn_ak(m, a, k) * w->f[k];
+    int fx = m->s.skip != SKIP_NONE;
+    nrn_resid(K, w->rows, w->coef, fx, fx ? model_skip_value(m) : 0.0, add, sa, x, x0, sc, d, gout,
+              w->dots);
+    *sumsq = w->dots[K + 1];
+    w->dots_ready = 1;
+    return 0;
+}
+
+const model_ops model_neuron_ops = {.resid1 = nrn_resid1,
+                                    .init = nrn_init,
                                     .forward = nrn_forward,
                                     .backward = nrn_backward,
                                     .backward_set = nrn_backward_set,

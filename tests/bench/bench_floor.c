@@ -9,7 +9,8 @@
  *    minimal update in plain vectorised passes over d (x0 and x_t; the K dots; the residual;
  *    its K dots; the gradient step with the sphere's sum; the rescale). mcmsim: engine_step of the
  * neuron family, spherical SGD, with the same d and K (it also draws the latents and times and
- * keeps the training loss). One core, best of 3 runs; figures are printed, never asserted. */
+ * keeps the training loss), and the same step with the fused forward/loss pass switched off
+ * (engine.unfused: the same numbers, more passes over memory). One core, best of 3 runs; figures are printed, never asserted. */
 #include "base/cfg.h"
 #include "bench_blas.h"
 #include "core/rng.h"
@@ -223,7 +224,7 @@ static double bench_step_floor(int d, int K)
     return best * 1e6;
 }
 
-static double bench_step_mcmsim(int d, int K)
+static double bench_step_mcmsim(int d, int K, int unfused)
 {
     char path[] = "/tmp/bench_floorXXXXXX";
     FILE *fp = fdopen(mkstemp(path), "w");
@@ -243,6 +244,7 @@ static double bench_step_mcmsim(int d, int K)
     for (int rep = 0; rep < 3; rep++) {
         engine e;
         engine_init(&e, &s, 1, NULL);
+        e.unfused = unfused;
         long it = 0;
         double t0 = now(), t;
         do
@@ -271,11 +273,13 @@ int main(void)
     rng_isa_force(-1);
     printf("training step (neuron, spherical online SGD), us/step; mcmsim on the %s path:\n",
            rng_isa_name(rng_isa()));
-    printf("%7s %3s %12s %12s %8s\n", "d", "K", "floor", "mcmsim", "ratio");
+    printf("%7s %3s %12s %12s %8s %12s %9s\n", "d", "K", "floor", "mcmsim", "ratio", "unfused",
+           "fused/un");
     const int ds[] = {100, 1000, 1000, 1000}, ks[] = {2, 1, 2, 8};
     for (int i = 0; i < 4; i++) {
-        double a = bench_step_floor(ds[i], ks[i]), b = bench_step_mcmsim(ds[i], ks[i]);
-        printf("%7d %3d %12.3f %12.3f %7.2fx\n", ds[i], ks[i], a, b, b / a);
+        double a = bench_step_floor(ds[i], ks[i]), b = bench_step_mcmsim(ds[i], ks[i], 0),
+               u = bench_step_mcmsim(ds[i], ks[i], 1);
+        printf("%7d %3d %12.3f %12.3f %7.2fx %12.3f %8.2fx\n", ds[i], ks[i], a, b, b / a, u, b / u);
     }
     return 0;
 }

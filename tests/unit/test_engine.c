@@ -138,6 +138,43 @@ static void test_engine_determinism(void **st)
     engine_free(&a), engine_free(&b), engine_free(&o);
 }
 
+/* The fused online pass (model_resid1) gives bitwise the numbers of the unfused forward, skip
+ * and loss passes: over the neuron family's skips (fixed in the model, added by the engine under
+ * several times, trainable), trainable amplitudes, losses, K up to the chunk (and K = 5, which
+ * falls back) and d with and without a tail of the 8-wide blocks. */
+static void test_fused_equals_unfused(void **st)
+{
+    (void)st;
+    const int ds[] = {16, 21, 100}, ks[] = {1, 2, 3, 4, 5};
+    for (int id = 0; id < 3; id++)
+        for (int ik = 0; ik < 5; ik++)
+            for (int var = 0; var < 4; var++) {
+                cfg_t c = base_cfg();
+                c.model.K = ks[ik];
+                c.model.skip = var == 2 ? 1 : 0;   /* trainable */
+                c.train.times = var == 1 ? 2 : 0;  /* range: the engine adds alpha_t x */
+                c.model.train_a = var == 3;
+                c.train.loss = var == 3 ? 1 : 0;   /* eps */
+                c.model.init2 = var == 3 ? 1 : 0;  /* a_k small, not 0 */
+                spec_train sp;
+                spec_train_build(&sp, &c, ds[id], 7);
+                engine a, b;
+                engine_init(&a, &sp, 1, NULL);
+                engine_init(&b, &sp, 1, NULL);
+                b.unfused = 1;
+                for (int s = 0; s < 60; s++)
+                    engine_step(&a), engine_step(&b);
+                assert_memory_equal(a.net.theta, b.net.theta, a.net.np * sizeof(double));
+                assert_memory_equal(&a.loss_sum, &b.loss_sum, sizeof a.loss_sum);
+                /* the fused path was taken where it exists (else this test would be empty) */
+                double s2;
+                int taken = model_resid1(&a.net, a.xt, a.x0, a.fixed_skip, a.alpha[0], 1.0,
+                                         a.gout, &s2) == 0;
+                assert_int_equal(taken, ks[ik] <= 4);
+                engine_free(&a), engine_free(&b);
+            }
+}
+
 /* Finite data of n = 2 samples: the x0 of step s is sample s mod 2; frozen noise repeats x_t. */
 static void test_finite_data(void **st)
 {
@@ -213,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_blindness),   cmocka_unit_test(test_matched_gain),
         cmocka_unit_test(test_schedule),    cmocka_unit_test(test_engine_determinism),
         cmocka_unit_test(test_finite_data), cmocka_unit_test(test_crossing_planted),
+        cmocka_unit_test(test_fused_equals_unfused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
