@@ -57,6 +57,9 @@ typedef struct {
      * or its shape has none. */
     int (*resid1)(model *m, const double *x, const double *x0, int add, double sa, double sc,
                   double *gout, double *sumsq);
+    /* Optional, see model_backward1_sums. */
+    int (*backward1_sums)(model *m, const double *x, const double *gout, double *grad,
+                          double *sums);
 } model_ops;
 
 struct model {
@@ -90,6 +93,11 @@ void model_backward_set(model *m, int B, const double *x, const double *gout, do
  * the family has no fused path: the caller takes the unfused one. */
 int model_resid1(model *m, const double *x, const double *x0, int add, double sa, double sc,
                  double *gout, double *sumsq);
+/* One sample (B = 1) after forward or model_resid1 on it: grad = dL/dtheta (written) and, in the
+ * same pass, sums[3 k ..] = (|w|^2, w . g, |g|^2) of sphere row k and its gradient g, bitwise
+ * what optim_step's own reduction would form (optim_step_sums takes them). -1, nothing done,
+ * where the family has no such pass. */
+int model_backward1_sums(model *m, const double *x, const double *gout, double *grad, double *sums);
 static inline const double *model_row(const model *m, int k)
 {
     return m->theta + m->rows_off + (size_t)k * m->rows_stride;

@@ -40,5 +40,10 @@ double optim_lr(const optim_spec *s, long step);
 /* One update of theta from grad. For OPT_SPHERICAL the sphere rows move on the sphere; the other
  * parameters take plain SGD steps. Adam also renormalises sphere rows after its step. */
 void optim_step(optim *o, double *theta, const double *grad, const optim_sphere *sph);
+/* The same with sums[3 k ..] = (|w|^2, w . g, |g|^2) of sphere row k already formed (by the
+ * pass that wrote the gradient): OPT_SPHERICAL then skips its reduction pass; the other kinds
+ * ignore sums. NULL: optim_step. */
+void optim_step_sums(optim *o, double *theta, const double *grad, const optim_sphere *sph,
+                     const double *sums);
 
 #endif

@@ -67,6 +67,7 @@ typedef struct {
     uint64_t n_train; /* finite data: training set size, 0 online */
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
     double *z;        /* Gaussian data: [B][d] normals of the batch */
+    double *sums;     /* [n_sphere][3] sphere sums of the fused online step */
     uint64_t *gindex; /* Gaussian data: [B] sample indices of the batch */
     double loss_sum;  /* training loss summed since the last engine_take_loss */
     long loss_n;

@@ -74,6 +74,12 @@ int model_resid1(model *m, const double *x, const double *x0, int add, double sa
     return m->ops->resid1(m, x, x0, add, sa, sc, gout, sumsq);
 }
 
+int model_backward1_sums(model *m, const double *x, const double *gout, double *grad, double *sums)
+{
+    if (!m->ops->backward1_sums || m->n_sphere == 0) return -1;
+    return m->ops->backward1_sums(m, x, gout, grad, sums);
+}
+
 void model_backward(model *m, int B, const double *x, const double *gout, double *grad)
 {
     m->ops->backward(m, B, x, gout, grad);

@@ -158,8 +158,8 @@ static inline int nrn_peel(const double *p, int d)
 #define NRN_RESID_BODY(V, W)                                                                       \
     NRN_INLINE void nrn_resid_##V(int n, const double *const *r, const double *cf, int fx,         \
                                   double s0, int add, double sa, const double *restrict x,         \
-                                  const double *restrict x0, double sc, int d,                     \
-                                  double *restrict g, double *restrict dots)                       \
+                                  const double *restrict x0, double sc, int d, double *restrict g, \
+                                  double *restrict dots)                                           \
     {                                                                                              \
         enum { NB = 8 / (W) };                                                                     \
         V acc[NRN_CHUNK + 2][NB], c[NRN_CHUNK], sv = (V){0} + s0, av = (V){0} + sa;                \
@@ -215,8 +215,54 @@ static inline int nrn_peel(const double *p, int d)
         }                                                                                          \
     }
 
+/* The gradient rows of one sample (nrn_rank2 with set) and, in the same pass, each row's
+ * (|w|^2, w . g, |g|^2) for the spherical step (sums[3 j ..]), formed as optim's sphere_sums
+ * forms them (8 lane sums from i = 0, the tail after): its reduction pass is then not needed. */
+#define NRN_RANK2S_BODY(V, W)                                                                      \
+    NRN_INLINE void nrn_rank2s_##V(int n, double *const *gr, const double *const *wr,              \
+                                   const double *al, const double *be, const double *restrict g,   \
+                                   const double *restrict x, int d, double *restrict sums)         \
+    {                                                                                              \
+        enum { NB = 8 / (W) };                                                                     \
+        V av[NRN_CHUNK], bv[NRN_CHUNK], acc[NRN_CHUNK][3][NB], gv, xv, wv;                         \
+        memset(acc, 0, sizeof acc);                                                                \
+        for (int j = 0; j < n; j++)                                                                \
+            av[j] = (V){0} + al[j], bv[j] = (V){0} + be[j];                                        \
+        int i = 0;                                                                                 \
+        for (; i + 8 <= d; i += 8)                                                                 \
+            for (int b = 0; b < NB; b++) {                                                         \
+                int e = i + b * (W);                                                               \
+                memcpy(&gv, g + e, sizeof gv);                                                     \
+                memcpy(&xv, x + e, sizeof xv);                                                     \
+                _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)                                \
+                {                                                                                  \
+                    V t = av[j] * gv + bv[j] * xv;                                                 \
+                    memcpy(gr[j] + e, &t, sizeof t);                                               \
+                    memcpy(&wv, wr[j] + e, sizeof wv);                                             \
+                    acc[j][0][b] += wv * wv;                                                       \
+                    acc[j][1][b] += wv * t;                                                        \
+                    acc[j][2][b] += t * t;                                                         \
+                }                                                                                  \
+            }                                                                                      \
+        for (int j = 0; j < n; j++)                                                                \
+            for (int q = 0; q < 3; q++) {                                                          \
+                double t8[8];                                                                      \
+                memcpy(t8, acc[j][q], sizeof t8);                                                  \
+                sums[3 * j + q] =                                                                  \
+                    ((t8[0] + t8[4]) + (t8[1] + t8[5])) + ((t8[2] + t8[6]) + (t8[3] + t8[7]));     \
+            }                                                                                      \
+        for (; i < d; i++)                                                                         \
+            for (int j = 0; j < n; j++) {                                                          \
+                double t = 0.0 + (al[j] * g[i] + be[j] * x[i]), w = wr[j][i];                      \
+                gr[j][i] = t;                                                                      \
+                sums[3 * j] += w * w, sums[3 * j + 1] += w * t, sums[3 * j + 2] += t * t;          \
+            }                                                                                      \
+    }
+
 NRN_RESID_BODY(nrn_v4, 4)
 NRN_RESID_BODY(nrn_v8, 8)
+NRN_RANK2S_BODY(nrn_v4, 4)
+NRN_RANK2S_BODY(nrn_v8, 8)
 NRN_KERNEL_BODIES(nrn_v4, 4)
 NRN_KERNEL_BODIES(nrn_v8, 8)
 
@@ -251,6 +297,15 @@ NRN_KERNEL_BODIES(nrn_v8, 8)
                                      const double *g, const double *x, int d, int set)             \
     {                                                                                              \
         NRN_BY_N(nrn_rank2_##V, n, gr, al, be, g, x, d, set);                                      \
+    }                                                                                              \
+    ATTR static void nrn_rank2s_##SUF(int n, double *const *gr, const double *const *wr,           \
+                                      const double *al, const double *be, const double *g,         \
+                                      const double *x, int d, double *sums)                        \
+    {                                                                                              \
+        if (n <= 1)                                                                                \
+            nrn_rank2s_##V(1, gr, wr, al, be, g, x, d, sums);                                      \
+        else                                                                                       \
+            nrn_rank2s_##V(2, gr, wr, al, be, g, x, d, sums);                                      \
     }                                                                                              \
     ATTR static void nrn_resid_##SUF(int n, const double *const *r, const double *cf, int fx,      \
                                      double s0, int add, double sa, const double *x,               \
@@ -292,6 +347,15 @@ static void nrn_rank2(int n, double *const *gr, const double *al, const double *
         nrn_rank2_512(n, gr, al, be, g, x, d, set);
     else
         nrn_rank2_256(n, gr, al, be, g, x, d, set);
+}
+
+static void nrn_rank2s(int n, double *const *gr, const double *const *wr, const double *al,
+                       const double *be, const double *g, const double *x, int d, double *sums)
+{
+    if (NRN_AVX512)
+        nrn_rank2s_512(n, gr, wr, al, be, g, x, d, sums);
+    else
+        nrn_rank2s_256(n, gr, wr, al, be, g, x, d, sums);
 }
 
 static void nrn_resid(int n, const double *const *r, const double *cf, int fx, double s0, int add,
@@ -407,8 +471,11 @@ static void nrn_forward_one(const model *m, nrn_ws *w, const double *x, double *
 }
 
 /* set: the gradient is written, not added to (the first sample of model_backward_set). */
+/* sums (NULL, or with set): the sphere sums of every row, in passes of NRN_SUMS_ROWS rows (12
+ * accumulators each: more would spill on AVX2). */
+enum { NRN_SUMS_ROWS = 2 };
 static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const double *g,
-                             const double *f, const double *df, double *grad, int set)
+                             const double *f, const double *df, double *grad, int set, double *sums)
 {
     int d = m->s.d, K = m->s.K, train_c = m->s.skip == SKIP_TRAINABLE;
     const double *a = nrn_a(m);
@@ -418,8 +485,9 @@ static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const d
     w->dots_ready = 0;
     /* row k of the gradient gets al_k g + be_k x, NRN_CHUNK rows per pass over g and x */
     double al[NRN_CHUNK], be[NRN_CHUNK], *gr[NRN_CHUNK];
-    for (int k0 = 0; k0 < K; k0 += NRN_CHUNK) {
-        int n = K - k0 < NRN_CHUNK ? K - k0 : NRN_CHUNK;
+    int chunk = sums ? NRN_SUMS_ROWS : NRN_CHUNK;
+    for (int k0 = 0; k0 < K; k0 += chunk) {
+        int n = K - k0 < chunk ? K - k0 : chunk;
         for (int j = 0; j < n; j++) {
             int k = k0 + j;
             double ak = nrn_ak(m, a, k);
@@ -431,7 +499,10 @@ static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const d
                 *ga = (set ? 0.0 : *ga) + f[k] * w->dots[k];
             }
         }
-        nrn_rank2(n, gr, al, be, g, x, d, set);
+        if (sums)
+            nrn_rank2s(n, gr, w->rows + k0, al, be, g, x, d, sums + 3 * k0);
+        else
+            nrn_rank2(n, gr, al, be, g, x, d, set);
     }
     if (train_c) grad[m->np - 1] = (set ? 0.0 : grad[m->np - 1]) + w->dots[K];
 }
@@ -525,7 +596,7 @@ static void nrn_backward_with(model *m, int B, const double *x, const double *go
     nrn_set_rows(m, w);
     for (int b = 0; b < B; b++) {
         size_t o = (size_t)b * (size_t)K, od = (size_t)b * (size_t)d;
-        nrn_backward_one(m, w, x + od, gout + od, w->f + o, w->df + o, grad, set && b == 0);
+        nrn_backward_one(m, w, x + od, gout + od, w->f + o, w->df + o, grad, set && b == 0, NULL);
     }
 }
 
@@ -562,7 +633,18 @@ static int nrn_resid1(model *m, const double *x, const double *x0, int add, doub
     return 0;
 }
 
+/* One sample's gradient (written) and the sphere sums of its rows, the K rows w_k. */
+static int nrn_backward1_sums(model *m, const double *x, const double *gout, double *grad,
+                              double *sums)
+{
+    nrn_ws *w = m->ws;
+    nrn_set_rows(m, w);
+    nrn_backward_one(m, w, x, gout, w->f, w->df, grad, 1, sums);
+    return 0;
+}
+
 const model_ops model_neuron_ops = {.resid1 = nrn_resid1,
+                                    .backward1_sums = nrn_backward1_sums,
                                     .init = nrn_init,
                                     .forward = nrn_forward,
                                     .backward = nrn_backward,

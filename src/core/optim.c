@@ -25,6 +25,8 @@ typedef struct {
     double eta, decay;     /* decay = 1 - eta wd, applied to plain entries only */
     double b1, b2, c1, c2; /* Adam betas and bias corrections 1 - beta^t */
     double eps;
+    const double *sums; /* [row][3] sphere sums given by the caller, or NULL */
+    size_t soff, sstride;
 } step_ctx;
 
 typedef void (*seg_fn)(const step_ctx *c, size_t lo, size_t hi);
@@ -183,7 +185,12 @@ OPT_CLONES static void sphere_move(double *restrict w, const double *restrict g,
 static void sphere_row(const step_ctx *c, size_t lo, size_t hi)
 {
     double ww, wg, gg;
-    sphere_sums(c->theta + lo, c->grad + lo, hi - lo, &ww, &wg, &gg);
+    if (c->sums) {
+        const double *q = c->sums + 3 * ((lo - c->soff) / c->sstride);
+        ww = q[0], wg = q[1], gg = q[2];
+    } else {
+        sphere_sums(c->theta + lo, c->grad + lo, hi - lo, &ww, &wg, &gg);
+    }
     if (!(ww > 0)) LOG_DIE("sphere row at %zu has norm %g", lo, sqrt(ww));
     double a = wg / ww, gperp2 = gg - wg * a;
     if (gperp2 < 0) gperp2 = 0; /* cancellation when g is parallel to w */
@@ -232,8 +239,16 @@ static void adam_row(const step_ctx *c, size_t lo, size_t hi)
 
 void optim_step(optim *o, double *theta, const double *grad, const optim_sphere *sph)
 {
+    optim_step_sums(o, theta, grad, sph, NULL);
+}
+
+void optim_step_sums(optim *o, double *theta, const double *grad, const optim_sphere *sph,
+                     const double *sums)
+{
     const optim_spec *s = &o->s;
     step_ctx c = {.theta = theta, .grad = grad, .m1 = o->m1, .m2 = o->m2};
+    if (sums && sph && sph->n > 0)
+        c.sums = sums, c.soff = sph->off, c.sstride = sph->n > 1 ? sph->stride : 1;
     c.eta = optim_lr(s, o->t);
     c.decay = 1.0 - c.eta * s->weight_decay;
     o->t++;

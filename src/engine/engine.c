@@ -77,6 +77,7 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->w = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->alpha = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->sigma = LOG_CALLOC((size_t)e->B, sizeof(double));
+    if (e->net.n_sphere > 0) e->sums = LOG_CALLOC(3 * (size_t)e->net.n_sphere, sizeof(double));
     if (ud && ud->gauss) engine_init_gauss(e, ud->gauss);
 }
 
@@ -89,7 +90,8 @@ void engine_free(engine *e)
         return;
     }
     free(e->gindex);
-    double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w, e->alpha, e->sigma, e->z};
+    double *bufs[] = {e->x0, e->xt,    e->out,   e->gout, e->grad,
+                      e->w,  e->alpha, e->sigma, e->z,    e->sums};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
@@ -176,6 +178,19 @@ static void engine_forward_loss(engine *e)
     e->loss_sum += loss_eval(e->B, e->d, e->w, e->x0, e->out, e->gout) / e->d;
 }
 
+/* The gradient and the optimiser step: for an online spherical step the gradient pass also
+ * forms the sphere sums (bitwise the optimiser's own), saving the optimiser's reduction pass. */
+static void engine_update(engine *e)
+{
+    if (e->B == 1 && !e->unfused && e->sums && e->opt.s.kind == OPT_SPHERICAL &&
+        model_backward1_sums(&e->net, e->xt, e->gout, e->grad, e->sums) == 0) {
+        optim_step_sums(&e->opt, e->net.theta, e->grad, &e->sph, e->sums);
+        return;
+    }
+    model_backward_set(&e->net, e->B, e->xt, e->gout, e->grad);
+    optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
+}
+
 /* The reduced chain's step; e mirrors its counters, which checkpoints and observers read. */
 static void engine_step_reduced(engine *e)
 {
@@ -195,8 +210,7 @@ void engine_step(engine *e)
     engine_batch(e);
     engine_forward_loss(e);
     e->loss_n++;
-    model_backward_set(&e->net, e->B, e->xt, e->gout, e->grad);
-    optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
+    engine_update(e);
     e->step++;
 }
 

@@ -10,7 +10,8 @@
  *    its K dots; the gradient step with the sphere's sum; the rescale). mcmsim: engine_step of the
  * neuron family, spherical SGD, with the same d and K (it also draws the latents and times and
  * keeps the training loss), and the same step with the fused forward/loss pass switched off
- * (engine.unfused: the same numbers, more passes over memory). One core, best of 3 runs; figures are printed, never asserted. */
+ * (engine.unfused: the same numbers, more passes over memory). One core, best of 3 runs; figures
+ * are printed, never asserted. */
 #include "base/cfg.h"
 #include "bench_blas.h"
 #include "core/rng.h"

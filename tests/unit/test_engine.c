@@ -151,11 +151,11 @@ static void test_fused_equals_unfused(void **st)
             for (int var = 0; var < 4; var++) {
                 cfg_t c = base_cfg();
                 c.model.K = ks[ik];
-                c.model.skip = var == 2 ? 1 : 0;   /* trainable */
-                c.train.times = var == 1 ? 2 : 0;  /* range: the engine adds alpha_t x */
+                c.model.skip = var == 2 ? 1 : 0;  /* trainable */
+                c.train.times = var == 1 ? 2 : 0; /* range: the engine adds alpha_t x */
                 c.model.train_a = var == 3;
-                c.train.loss = var == 3 ? 1 : 0;   /* eps */
-                c.model.init2 = var == 3 ? 1 : 0;  /* a_k small, not 0 */
+                c.train.loss = var == 3 ? 1 : 0;  /* eps */
+                c.model.init2 = var == 3 ? 1 : 0; /* a_k small, not 0 */
                 spec_train sp;
                 spec_train_build(&sp, &c, ds[id], 7);
                 engine a, b;
@@ -168,8 +168,8 @@ static void test_fused_equals_unfused(void **st)
                 assert_memory_equal(&a.loss_sum, &b.loss_sum, sizeof a.loss_sum);
                 /* the fused path was taken where it exists (else this test would be empty) */
                 double s2;
-                int taken = model_resid1(&a.net, a.xt, a.x0, a.fixed_skip, a.alpha[0], 1.0,
-                                         a.gout, &s2) == 0;
+                int taken = model_resid1(&a.net, a.xt, a.x0, a.fixed_skip, a.alpha[0], 1.0, a.gout,
+                                         &s2) == 0;
                 assert_int_equal(taken, ks[ik] <= 4);
                 engine_free(&a), engine_free(&b);
             }
@@ -247,9 +247,12 @@ static void test_crossing_planted(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blindness),   cmocka_unit_test(test_matched_gain),
-        cmocka_unit_test(test_schedule),    cmocka_unit_test(test_engine_determinism),
-        cmocka_unit_test(test_finite_data), cmocka_unit_test(test_crossing_planted),
+        cmocka_unit_test(test_blindness),
+        cmocka_unit_test(test_matched_gain),
+        cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_engine_determinism),
+        cmocka_unit_test(test_finite_data),
+        cmocka_unit_test(test_crossing_planted),
         cmocka_unit_test(test_fused_equals_unfused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -201,13 +201,17 @@ static void check_prefixes(void (*f)(const rng_stream *, uint64_t, uint32_t, siz
 static void test_normal_prefix_alignment(void **state)
 {
     (void)state;
-    check_prefixes(rng_normal);
+    for (int isa = 0; isa <= RNG_ISA_AVX512; isa++) /* short requests (scalar) vs batches */
+        if (rng_isa_force(isa) == 0) check_prefixes(rng_normal);
+    rng_isa_force(-1);
 }
 
 static void test_uniform_prefix_alignment(void **state)
 {
     (void)state;
-    check_prefixes(rng_uniform);
+    for (int isa = 0; isa <= RNG_ISA_AVX512; isa++) /* short requests (scalar) vs batches */
+        if (rng_isa_force(isa) == 0) check_prefixes(rng_uniform);
+    rng_isa_force(-1);
 }
 
 static void test_single_draws(void **state)
