@@ -28,9 +28,6 @@
 
 enum { XL = 8 }; /* xoshiro lanes */
 
-/* The floor runs on the widest vector unit of the CPU, as mcmsim's kernels do. */
-#define FLOOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
 static double now(void)
 {
     struct timespec t;
@@ -160,42 +157,57 @@ static inline double dot(const double *restrict a, const double *restrict b, int
 
 /* Loops over i innermost, each a plain vectorisable loop (reductions need the hot flags'
  * -fassociative-math, as mcmsim's kernels use). */
-FLOOR_CLONES static void floor_step(floor_t *f)
+#define FLOOR_STEP(NAME, ATTR)                                                                     \
+    ATTR static void NAME(floor_t *f)                                                              \
+    {                                                                                              \
+        int d = f->d, K = f->K;                                                                    \
+        double h[64], hp[64], rd[64];                                                              \
+        double *restrict x0 = f->x0, *restrict xt = f->xt, *restrict r = f->r;                     \
+        const double *restrict z = f->z, *restrict xi = f->xi, *restrict u = f->u;                 \
+        xo_normal(&f->gen, (size_t)d, f->scr, f->z);   /* z and xi: 2d normals */                  \
+        double a = z[0], al = f->alpha, sg = f->sigma; /* a latent-like coefficient */             \
+        for (int i = 0; i < d; i++) {                  /* x0 and x_t */                            \
+            x0[i] = z[i] + a * u[i];                                                               \
+            xt[i] = al * x0[i] + sg * xi[i];                                                       \
+        }                                                                                          \
+        for (int k = 0; k < K; k++) { /* pre-activations */                                        \
+            h[k] = tanh(dot(&f->w[(size_t)k * (size_t)d], xt, d));                                 \
+            hp[k] = 1 - h[k] * h[k];                                                               \
+        }                                                                                          \
+        for (int i = 0; i < d; i++) /* residual x0 - D(x_t) */                                     \
+            r[i] = x0[i] - al * xt[i];                                                             \
+        for (int k = 0; k < K; k++) {                                                              \
+            const double *restrict wk = &f->w[(size_t)k * (size_t)d];                              \
+            for (int i = 0; i < d; i++)                                                            \
+                r[i] -= h[k] * wk[i];                                                              \
+        }                                                                                          \
+        for (int k = 0; k < K; k++) /* gradient step, then back to the sphere */                   \
+            rd[k] = dot(&f->w[(size_t)k * (size_t)d], r, d);                                       \
+        for (int k = 0; k < K; k++) {                                                              \
+            double *restrict wk = &f->w[(size_t)k * (size_t)d], c1 = f->eta * h[k],                \
+                             c2 = f->eta * hp[k] * rd[k], g2 = 0;                                  \
+            for (int i = 0; i < d; i++) {                                                          \
+                wk[i] += c1 * r[i] + c2 * xt[i];                                                   \
+                g2 += wk[i] * wk[i];                                                               \
+            }                                                                                      \
+            double sc = 1 / sqrt(g2);                                                              \
+            for (int i = 0; i < d; i++)                                                            \
+                wk[i] *= sc;                                                                       \
+        }                                                                                          \
+    }
+
+/* One copy per vector path, picked like mcmsim's kernels (rng_isa, which the benchmark forces),
+ * so the two columns compare like with like. */
+FLOOR_STEP(floor_step_sse2, )
+FLOOR_STEP(floor_step_avx2, __attribute__((target("avx2"))))
+FLOOR_STEP(floor_step_avx512, __attribute__((target("avx512f"))))
+
+static void floor_step(floor_t *f)
 {
-    int d = f->d, K = f->K;
-    double h[64], hp[64], rd[64];
-    double *restrict x0 = f->x0, *restrict xt = f->xt, *restrict r = f->r;
-    const double *restrict z = f->z, *restrict xi = f->xi, *restrict u = f->u;
-    xo_normal(&f->gen, (size_t)d, f->scr, f->z);   /* z and xi: 2d normals */
-    double a = z[0], al = f->alpha, sg = f->sigma; /* a latent-like coefficient */
-    for (int i = 0; i < d; i++) {                  /* x0 and x_t */
-        x0[i] = z[i] + a * u[i];
-        xt[i] = al * x0[i] + sg * xi[i];
-    }
-    for (int k = 0; k < K; k++) { /* pre-activations */
-        h[k] = tanh(dot(&f->w[(size_t)k * (size_t)d], xt, d));
-        hp[k] = 1 - h[k] * h[k];
-    }
-    for (int i = 0; i < d; i++) /* residual x0 - D(x_t) */
-        r[i] = x0[i] - al * xt[i];
-    for (int k = 0; k < K; k++) {
-        const double *restrict wk = &f->w[(size_t)k * (size_t)d];
-        for (int i = 0; i < d; i++)
-            r[i] -= h[k] * wk[i];
-    }
-    for (int k = 0; k < K; k++) /* gradient step, then back to the sphere */
-        rd[k] = dot(&f->w[(size_t)k * (size_t)d], r, d);
-    for (int k = 0; k < K; k++) {
-        double *restrict wk = &f->w[(size_t)k * (size_t)d], c1 = f->eta * h[k],
-                         c2 = f->eta * hp[k] * rd[k], g2 = 0;
-        for (int i = 0; i < d; i++) {
-            wk[i] += c1 * r[i] + c2 * xt[i];
-            g2 += wk[i] * wk[i];
-        }
-        double sc = 1 / sqrt(g2);
-        for (int i = 0; i < d; i++)
-            wk[i] *= sc;
-    }
+    int isa = rng_isa();
+    (isa == RNG_ISA_AVX512 ? floor_step_avx512
+     : isa == RNG_ISA_AVX2 ? floor_step_avx2
+                           : floor_step_sse2)(f);
 }
 
 static double bench_step_floor(int d, int K)
@@ -271,16 +283,22 @@ int main(void)
                "Philox blocks (rng_normal) %.3f ns (%.2fx)\n",
                rng_isa_name(isa), fl, v, v / fl, m, m / fl);
     }
-    rng_isa_force(-1);
-    printf("training step (neuron, spherical online SGD), us/step; mcmsim on the %s path:\n",
-           rng_isa_name(rng_isa()));
-    printf("%7s %3s %12s %12s %8s %12s %9s\n", "d", "K", "floor", "mcmsim", "ratio", "unfused",
-           "fused/un");
-    const int ds[] = {100, 1000, 1000, 1000}, ks[] = {2, 1, 2, 8};
-    for (int i = 0; i < 4; i++) {
-        double a = bench_step_floor(ds[i], ks[i]), b = bench_step_mcmsim(ds[i], ks[i], 0),
-               u = bench_step_mcmsim(ds[i], ks[i], 1);
-        printf("%7d %3d %12.3f %12.3f %7.2fx %12.3f %8.2fx\n", ds[i], ks[i], a, b, b / a, u, b / u);
+    /* The step on each vector path (forced: rng and the neuron kernels follow it; the optimiser
+     * and loss clones keep the CPU's own). */
+    for (int isa = RNG_ISA_AVX2; isa <= RNG_ISA_AVX512; isa++) {
+        if (rng_isa_force(isa) != 0) continue;
+        printf("training step (neuron, spherical online SGD), us/step; mcmsim on the %s path:\n",
+               rng_isa_name(isa));
+        printf("%7s %3s %12s %12s %8s %12s %9s\n", "d", "K", "floor", "mcmsim", "ratio", "unfused",
+               "fused/un");
+        const int ds[] = {100, 1000, 1000, 1000}, ks[] = {2, 1, 2, 8};
+        for (int i = 0; i < 4; i++) {
+            double a = bench_step_floor(ds[i], ks[i]), b = bench_step_mcmsim(ds[i], ks[i], 0),
+                   u = bench_step_mcmsim(ds[i], ks[i], 1);
+            printf("%7d %3d %12.3f %12.3f %7.2fx %12.3f %8.2fx\n", ds[i], ks[i], a, b, b / a, u,
+                   b / u);
+        }
     }
+    rng_isa_force(-1);
     return 0;
 }
