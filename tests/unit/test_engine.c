@@ -158,13 +158,23 @@ static void test_fused_equals_unfused(void **st)
                 c.model.init2 = var == 3 ? 1 : 0; /* a_k small, not 0 */
                 spec_train sp;
                 spec_train_build(&sp, &c, ds[id], 7);
-                engine a, b;
+                engine a, b, v;
                 engine_init(&a, &sp, 1, NULL);
                 engine_init(&b, &sp, 1, NULL);
                 b.unfused = 1;
                 for (int s = 0; s < 60; s++)
                     engine_step(&a), engine_step(&b);
                 assert_memory_equal(a.net.theta, b.net.theta, a.net.np * sizeof(double));
+                /* and on every vector path of the neuron kernels and the streams */
+                for (int isa = 0; isa < RNG_ISA_AVX512; isa++) {
+                    if (rng_isa_force(isa) != 0) continue;
+                    engine_init(&v, &sp, 1, NULL);
+                    for (int s = 0; s < 60; s++)
+                        engine_step(&v);
+                    assert_memory_equal(a.net.theta, v.net.theta, a.net.np * sizeof(double));
+                    engine_free(&v);
+                }
+                rng_isa_force(-1);
                 assert_memory_equal(&a.loss_sum, &b.loss_sum, sizeof a.loss_sum);
                 /* the fused path was taken where it exists (else this test would be empty) */
                 double s2;
