@@ -26,6 +26,10 @@
  * exactly); the first refusal ends the job as a usage error naming the key. */
 static void run_check_engine(const cfg_resolved *cr, const task_list *tl)
 {
+    if (cr->v.observe.snapshots && cr->v.train.engine == SPEC_ENGINE_REDUCED)
+        cfg_die_key(cr, cfg_find("observe", "snapshots"),
+                    "true with train.engine = reduced, which evolves Gram coordinates, not the "
+                    "parameters; expected train.engine = direct or snapshots = false");
     for (int k = 0; k < tl->n; k++) {
         cfg_t c = cr->v;
         task_apply(&tl->t[k], &c);
