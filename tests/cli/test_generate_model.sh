@@ -13,6 +13,7 @@ mkdir -p "$GM"
 SB=$ROOT/input/simplicity_bias.ini
 SBR="--set mcm.d=16 --set run.n_seeds=2 --set train.steps_alpha=600 --set observe.n_obs=8 --set observe.n_eval=16"
 SBG="--set generate.n_steps=6 --set generate.n_samples=20000 --set generate.sigma_max=80 --set generate.sigma_min=0.002"
+cli_expect_rc genm:help-score-model 0 "generate.score = model the denoiser is the trained model" "$BIN" generate --help
 cli_expect_rc genm:run-snapshots 0 "wrote" "$BIN" run "$SB" -o "$GM/run1.h5" $SBR
 mpirun_n 2 "$BIN" run "$SB" -o "$GM/run2.h5" $SBR --quiet
 check genm:snapshots-two-ranks-bitwise $H5C same "$GM/run1.h5" "$GM/run2.h5" /snapshots/theta /snapshots/step /snapshots/n_param
@@ -24,6 +25,11 @@ for n in ('theta', 'step', 'n_param'):
     assert 'units' in a and 'description' in a, n
 assert f['/snapshots/theta'].shape == (2, 8, 34), f['/snapshots/theta'].shape
 assert (f['/snapshots/theta'][:, 0, 32:] == 0).all(), 'a = 0 at step 0'" "$GM/run1.h5"
+# Slices of the run merged: the snapshots of the whole run (mcmsim merge joins /snapshots).
+"$BIN" run "$SB" -o "$GM/s1.h5" $SBR --set run.slice=1/2 --quiet
+"$BIN" run "$SB" -o "$GM/s2.h5" $SBR --set run.slice=2/2 --quiet
+"$BIN" merge "$GM/merged.h5" "$GM/s1.h5" "$GM/s2.h5" --quiet
+check genm:snapshots-merged-slices $H5C same "$GM/run1.h5" "$GM/merged.h5" /snapshots/theta /snapshots/step /snapshots/n_param
 # A checkpoint mid-task (STOP file): the restarted run keeps the same snapshots.
 mkdir -p "$GM/ck" && (cd "$GM/ck" && touch STOP &&
     "$BIN" run "$SB" -o out.h5 $SBR --set checkpoint.dir=ck --quiet >/dev/null 2>&1; echo $? > rc &&
