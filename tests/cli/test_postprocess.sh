@@ -19,7 +19,7 @@ cli_expect_rc py:module-from-postprocess 0 "usage: mcmplot" bash -c "cd '$ROOT/p
 # The figure configurations at their '# test:' settings: every data file and every plot.
 FIG=$WORK/figures
 check py:figures-test-settings bash "$ROOT/postprocess/figures.sh" --test "$BIN" "$FIG"
-for name in overlaps_u_v overlaps_v_hard nstar clone_losses deep_adam_rows deep_adam_sign_rows deep_adam_losses pca_bbp spectral_bias; do
+for name in overlaps_u_v overlaps_v_hard nstar clone_losses deep_adam_rows deep_adam_sign_rows deep_adam_losses pca_bbp spectral_bias teleport; do
     check "py:figure-$name-nontrivial" $IMG "$FIG/$name.png"
 done
 check py:figures-complete bash -c "for f in '$FIG'/data/*.h5; do $H5C complete \"\$f\" || exit 1; done"
