@@ -73,7 +73,7 @@ def do_genscan(a, files):
     return generate.plot_scan(files, a.output, a.against, a.task, a.title) if a.output else None
 
 
-def do_simplicity(a, f):
+def do_gentrain(a, f):
     print(simplicity.table(f))
     return simplicity.plot(f, a.output, a.title) if a.output else None
 
@@ -155,14 +155,14 @@ def parser():
                    help="the [generate] key of the x axis (default %(default)s; e.g. tau)")
     p.add_argument("--task", type=int, default=0, help="task row (default 0)")
     p.set_defaults(run=do_genscan, many=True)
-    p = sub.add_parser("simplicity", help="(generate, score = model) statistics against training step",
+    p = sub.add_parser("gentrain", help="(generate, score = model) statistics against training step",
                        description="What the trained model of a run generates at each snapshot: "
                        "the generated variance along direction 1 and excess kurtosis along "
                        "direction 2 (u, v for the MCM) +- SE against the training step, one line "
                        "per run task, with the data's exact values and the Gaussian flow's "
                        "variance on the same levels.", epilog=EPILOG)
     add_common(p)
-    p.set_defaults(run=do_simplicity)
+    p.set_defaults(run=do_gentrain)
     return ap
 
 

@@ -1,4 +1,4 @@
-"""`mcmpost simplicity FILE` (mcmsim generate with score = model): what the trained model
+"""`mcmpost gentrain FILE` (mcmsim generate with score = model): what the trained model
 generates as training proceeds, the "distributional simplicity bias". One row of /generate per
 (run task, snapshot); against the training step (/generate/step): the generated variance along
 direction 1 (u for the MCM) and the generated excess kurtosis along direction 2 (v), +- SE, one

@@ -125,8 +125,8 @@ check_usage genm:bad-snapshots-reduced "key 'observe.snapshots': true with train
     "$GM/bad.h5" "$BIN" run "$SB" -o "$GM/bad.h5" $SBR --set train.engine=reduced --set model.K=1
 
 # The simplicity-bias plot: generated kurtosis along v and variance along u against the step.
-check genm:plot-simplicity "$ROOT/postprocess/mcmplot" simplicity "$GM/gen1.h5" -o "$GM/simplicity.png"
+check genm:plot-gentrain "$ROOT/postprocess/mcmplot" gentrain "$GM/gen1.h5" -o "$GM/simplicity.png"
 check genm:plot-nontrivial $PY "$ROOT/tests/lib/imgcheck.py" "$GM/simplicity.png"
 "$BIN" generate "$SB" -o "$GM/exact.h5" $SBR --set generate.score=exact --set generate.n_samples=100 --quiet
 cli_expect_rc genm:plot-needs-model-score 2 "no generate/step: not written with generate.score = model" \
-    "$ROOT/postprocess/mcmplot" simplicity "$GM/exact.h5"
+    "$ROOT/postprocess/mcmplot" gentrain "$GM/exact.h5"

@@ -10,8 +10,8 @@ check py:sample-roundtrip-np4 $PY "$ROOT/tests/lib/roundtrip.py" "$WORK/mpi_smp_
 check py:readme-lists-every-key $PY "$ROOT/tests/lib/keytable.py" --check "$ROOT/README.md"
 
 # Every subcommand has --help; the wrapper runs from any directory.
-check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian generate genscan simplicity; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
-for sub in summary overlaps losses scaling pca stats gaussian generate genscan simplicity; do
+check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian generate genscan gentrain; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
+for sub in summary overlaps losses scaling pca stats gaussian generate genscan gentrain; do
     cli_expect_rc "py:mcmplot-$sub-help" 0 "usage: mcmplot $sub" "$MP" "$sub" --help
 done
 cli_expect_rc py:module-from-postprocess 0 "usage: mcmplot" bash -c "cd '$ROOT/postprocess' && /usr/bin/python3 -m mcmpost --help"
