@@ -73,6 +73,8 @@ if [ "$MODE" != "--asan" ]; then
     source tests/cli/test_userdata.sh
     echo "== generation: PF-ODE samplers, teleportation (mcmsim generate) =="
     source tests/cli/test_generate.sh
+    echo "== generation from trained models (observe.snapshots, generate.score = model) =="
+    source tests/cli/test_generate_model.sh
     echo "== postprocess tests (/usr/bin/python3) =="
     source tests/cli/test_postprocess.sh
 fi

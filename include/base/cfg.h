@@ -80,6 +80,7 @@ typedef struct {
         double sigma_max, sigma_min, rho, sigma_skip, tau;
         long n_samples, n_write;
         int kick;
+        char run_file[CFG_STR_MAX]; /* score = model: the run output with /snapshots */
     } generate;
     struct {
         int family;
@@ -121,6 +122,7 @@ typedef struct {
         long n_eval;
         int test_loss; /* 0 sampled, 1 exact */
         double status_every;
+        int snapshots; /* keep the parameters at every observation (/snapshots) */
     } observe;
     struct {
         cfg_double_list beta_m, beta_u, beta_v, t, delta;

@@ -20,12 +20,13 @@
 
 #include "core/gtheory.h"
 #include "core/mcm.h"
+#include "core/model.h"
 
 #include <stdint.h>
 
 /* Order matches the enum strings of the [generate] schema. */
 typedef enum { GEN_EULER, GEN_HEUN, GEN_DDIM } gen_sampler;
-typedef enum { GEN_SCORE_EXACT, GEN_SCORE_GAUSSIAN, GEN_SCORE_LINEAR } gen_score;
+typedef enum { GEN_SCORE_EXACT, GEN_SCORE_GAUSSIAN, GEN_SCORE_LINEAR, GEN_SCORE_MODEL } gen_score;
 typedef enum { GEN_DATA_MCM, GEN_DATA_GAUSSIAN } gen_data;
 
 /* A Gaussian law N(mu, Sigma) by its eigen decomposition, in one of two forms:
@@ -90,6 +91,22 @@ typedef struct {
                       alternates two), the same numbers as computing them afresh */
 } gen_linear;
 gen_denoiser gen_linear_denoiser(const gen_linear *l);
+
+/* A trained model of core/model.h as a PF-ODE denoiser (src/core/gen_model.c).
+ * level == NULL: one net defines D(x; alpha, sigma) = skip alpha x + F_theta(x) at every level
+ * (a model trained over a range of times with the engine's fixed skip alpha_t x_t and an
+ * activation that does not depend on t); the caller checks that the model is of that kind.
+ * level != NULL: net[j] was trained at the EDM-equivalent level level[j] alone (one linear
+ * denoiser per level), D(x; 1, s) = F_j(x) for s = level[j]; the sampler must visit only those
+ * levels (any other level aborts: it is a programming error, the command builds the grid).
+ * The nets' workspaces are used, so a gen_model serves one sample at a time. */
+typedef struct {
+    model *net; /* [n_net], parameters set */
+    int n_net;
+    const double *level; /* [n_net] or NULL */
+    int skip;            /* add alpha x */
+} gen_model;
+gen_denoiser gen_model_denoiser(const gen_model *g);
 
 typedef struct {
     gen_sampler kind;

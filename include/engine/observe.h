@@ -16,7 +16,11 @@
  * With Gaussian data (engine_data.gauss) the data samples are sample 2^62 + i of the task's
  * RNG_GAUSS stream, the Gaussian clone is the same law (RNG_EVAL at i), the mean clone
  * N(mu, sbar I) (RNG_EVAL at i), the MMSE is exact (gdata_mmse), and every observation also
- * records the denoiser in the eigenbasis (gobs). */
+ * records the denoiser in the eigenbasis (gobs).
+ *
+ * With snapshots (spec_observe.snapshots) every observation also keeps a copy of the model's
+ * parameter vector, so the trained denoiser at each observed step can be rebuilt later
+ * (mcmsim generate, score = model). */
 #ifndef MCMSIM_OBSERVE_H
 #define MCMSIM_OBSERVE_H
 
@@ -80,6 +84,10 @@ typedef struct {
      * (gdata_observe; n_gobs = GDATA_NOBS(d)), NaN where not observed; NULL, 0 otherwise. */
     int n_gobs;
     double *gobs;
+    /* observe.snapshots: [n_obs][n_snap] the parameters theta at every observation (the direct
+     * engine's model, n_snap = np), NaN where not observed; NULL, 0 otherwise. */
+    size_t n_snap;
+    double *snap;
     double *gW, *gwork; /* [d][d] and [2][d][d] scratch of gdata_observe */
 } observer;
 

@@ -20,8 +20,9 @@
 #include <stdint.h>
 
 /* 2: gram_min_eig, rng.c's own normal kernel; 3: Gaussian-data gobs; 4: z, xi and Gaussian data
- * from core/rngv.h's vector streams (the numbers after a step differ from version 3's). */
-#define CKPT_VERSION 4
+ * from core/rngv.h's vector streams (the numbers after a step differ from version 3's); 5: the
+ * record header counts the parameter snapshots (observe.snapshots) that follow gobs. */
+#define CKPT_VERSION 5
 
 /* What one task leaves behind (finished) or carries (in progress). */
 typedef struct {

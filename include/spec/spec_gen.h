@@ -11,9 +11,10 @@ typedef struct {
     gen_data data;
     gen_score score;
     long n_samples, n_write;
-    int kick;       /* kick responses of the written samples */
-    double tau;     /* score = linear: training time of the theory's weights */
-    gt_setup setup; /* the [gaussian] theory, PF-ODE range of [generate] */
+    int kick;             /* kick responses of the written samples */
+    double tau;           /* score = linear: training time of the theory's weights */
+    gt_setup setup;       /* the [gaussian] theory, PF-ODE range of [generate] */
+    const char *run_file; /* score = model: generate.run_file (borrowed from the config) */
 } spec_gen;
 
 void spec_gen_build(spec_gen *g, const cfg_t *c);

@@ -53,6 +53,7 @@ typedef struct {
     int n_obs;      /* log-spaced observations of a task */
     int n_eval;     /* evaluation samples per test loss */
     int exact_loss; /* exact population test losses (core/poploss.h), no evaluation set */
+    int snapshots;  /* keep the parameters at every observation (direct engine) */
     spec_crossing crossing;
 } spec_observe;
 

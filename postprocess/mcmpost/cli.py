@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from mcmpost import gaussian, generate, pca, runplots, stats, summary
+from mcmpost import gaussian, generate, pca, runplots, simplicity, stats, summary
 from mcmpost import h5file as H
 
 EPILOG = "Plots are written as BASE.png and BASE.pdf for -o BASE (an extension .png/.pdf is dropped)."
@@ -71,6 +71,11 @@ def do_genscan(a, files):
     rows, _ = generate.scan(files, a.against, a.task)
     print(generate.scan_table(rows, a.against))
     return generate.plot_scan(files, a.output, a.against, a.task, a.title) if a.output else None
+
+
+def do_gentrain(a, f):
+    print(simplicity.table(f))
+    return simplicity.plot(f, a.output, a.title) if a.output else None
 
 
 def parser():
@@ -150,6 +155,14 @@ def parser():
                    help="the [generate] key of the x axis (default %(default)s; e.g. tau)")
     p.add_argument("--task", type=int, default=0, help="task row (default 0)")
     p.set_defaults(run=do_genscan, many=True)
+    p = sub.add_parser("gentrain", help="(generate, score = model) statistics against training step",
+                       description="What the trained model of a run generates at each snapshot: "
+                       "the generated variance along direction 1 and excess kurtosis along "
+                       "direction 2 (u, v for the MCM) +- SE against the training step, one line "
+                       "per run task, with the data's exact values and the Gaussian flow's "
+                       "variance on the same levels.", epilog=EPILOG)
+    add_common(p)
+    p.set_defaults(run=do_gentrain)
     return ap
 
 

@@ -220,6 +220,9 @@ const cfg_entry cfg_schema[] = {
     {FIELD(observe, status_every), .type = CFG_DOUBLE, .def = "5", .min = 0, .max = 1e6,
      .restart = CFG_CHANGEABLE, .units = "s",
      .help = "seconds between status lines on rank 0 (0: none); --quiet silences them"},
+    {FIELD(observe, snapshots), .type = CFG_BOOL, .def = "false", .restart = CFG_FIXED, .units = "",
+     .help = "keep the model parameters at every observation (/snapshots; train.engine = "
+             "direct), for mcmsim generate with score = model"},
 
     /* [sweep] */
     {FIELD(sweep, beta_m), .type = CFG_DOUBLE_LIST, .def = "none", .min = 0, .max = 1e6,

@@ -13,11 +13,12 @@
     {FIELD(generate, score),
      .type = CFG_ENUM,
      .def = "exact",
-     .enums = "exact|gaussian|linear",
+     .enums = "exact|gaussian|linear|model",
      .restart = CFG_FIXED,
      .units = "",
      .help = "denoiser of the PF-ODE: exact (MCM Bayes denoiser), gaussian (moment-matched "
-             "Gaussian score), linear (the [gaussian] theory's trained denoiser at generate.tau)"},
+             "Gaussian score), linear (the [gaussian] theory's trained denoiser at generate.tau), "
+             "model (the trained model of generate.run_file at each of its snapshots)"},
     {FIELD(generate, sampler),
      .type = CFG_ENUM,
      .def = "heun",
@@ -114,3 +115,10 @@
      .units = "",
      .help = "written samples: response of the final sample to a kick along each direction at each "
              "level (/generate/kick)"},
+    {FIELD(generate, run_file),
+     .type = CFG_STRING,
+     .def = "none",
+     .restart = CFG_FIXED,
+     .units = "",
+     .help = "score = model: output of mcmsim run with observe.snapshots = true; its resolved "
+             "configuration gives the data and the model"},

@@ -29,7 +29,8 @@ static const char help_general[] =
     "           generated variances, KL, emergence times tau* and alpha (seconds, no training)\n"
     "  generate per task, samples of the probability-flow ODE ([generate]: exact MCM or\n"
     "           Gaussian score, Euler/Heun/DDIM, teleportation to sigma_skip) and their\n"
-    "           moments along m, u, v, r next to the data's exact values\n"
+    "           moments along m, u, v, r next to the data's exact values; score = model:\n"
+    "           with the trained model of a run (generate.run_file) at each snapshot\n"
     "  analyze  recompute /scaling and /theory of a finished run (in place unless -o)\n"
     "  merge    join the outputs of the slices (run.slice = i/n) of one run into one file\n"
     "\n"
@@ -79,8 +80,11 @@ static const char help_gaussian[] =
     "([gaussian]).\n" OPT_SET OPT_OUT OPT_DRY OPT_PRINT OPT_QUIET OPT_TAIL ".\n";
 static const char help_generate[] =
     "usage: mcmsim generate CONFIG [OPTIONS]\n"
-    "Probability-flow sampling per task ([generate]) and the moments of the samples.\n" OPT_SET
-        OPT_OUT OPT_DRY OPT_PRINT OPT_QUIET OPT_TAIL ".\n";
+    "Probability-flow sampling per task ([generate]) and the moments of the samples. With\n"
+    "generate.score = model the denoiser is the trained model of generate.run_file (a run with\n"
+    "observe.snapshots = true) at each of its snapshots, one row per (run task, snapshot);\n"
+    "the data and the model come from the run file's configuration.\n" OPT_SET OPT_OUT OPT_DRY
+        OPT_PRINT OPT_QUIET OPT_TAIL ".\n";
 static const char help_theory[] = "usage: mcmsim theory CONFIG [OPTIONS]\n"
                                   "Prints the single-neuron theory per sweep combination; "
                                   "writes nothing.\n" OPT_SET OPT_PRINT OPT_QUIET OPT_TAIL ".\n";

@@ -185,7 +185,7 @@ static void mg_write(const char *out, const cfg_resolved *cr, const task_list *t
     h5out_create(&f, out, cr, "run");
     mg_provenance(&f, &in[0]);
     cmd_write_tasks(&f, tl);
-    const char *rows[] = {"/series", "/crossing", "/summary"};
+    const char *rows[] = {"/series", "/crossing", "/summary", "/snapshots"};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (H5Lexists(in[0].fid, rows[i], H5P_DEFAULT) > 0 &&
             h5merge_group(&f, rows[i], in, nin, map, tl->n, why, sizeof why)) {
@@ -226,9 +226,9 @@ int cmd_merge(const cmd_opts *o)
         /* Only what merge knows how to join: a group computed across tasks (a future output)
          * would otherwise be silently taken from one slice. */
         static const char *const known[] = {"config",  "tasks",  "series", "crossing", "summary",
-                                            "scaling", "theory", "data",   "timing"};
+                                            "scaling", "theory", "data",   "timing",   "snapshots"};
         char extra[256];
-        if (h5merge_unknown_member(in[j].fid, known, 9, extra, sizeof extra))
+        if (h5merge_unknown_member(in[j].fid, known, 10, extra, sizeof extra))
             LOG_DIE_COLL(LOG_EXIT_USAGE,
                          "merge: '%s' holds %s, which merge cannot join from slices; run these "
                          "tasks as one job",

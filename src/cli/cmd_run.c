@@ -26,6 +26,10 @@
  * exactly); the first refusal ends the job as a usage error naming the key. */
 static void run_check_engine(const cfg_resolved *cr, const task_list *tl)
 {
+    if (cr->v.observe.snapshots && cr->v.train.engine == SPEC_ENGINE_REDUCED)
+        cfg_die_key(cr, cfg_find("observe", "snapshots"),
+                    "true with train.engine = reduced, which evolves Gram coordinates, not the "
+                    "parameters; expected train.engine = direct or snapshots = false");
     for (int k = 0; k < tl->n; k++) {
         cfg_t c = cr->v;
         task_apply(&tl->t[k], &c);
@@ -44,7 +48,7 @@ static void run_check_engine(const cfg_resolved *cr, const task_list *tl)
 static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
 {
     const cfg_t *c = &cr->v;
-    double steps = 0, np = 0, mem = 0, variates = 0;
+    double steps = 0, np = 0, mem = 0, variates = 0, snap_out = 0;
     /* A user data set: every row and the clone factor (and its ScaLAPACK work) on every rank. */
     double dd = c->mcm.d.v[0], data = n_rows ? 8.0 * ((double)n_rows * dd + 3 * dd * dd) : 0;
     for (int k = 0; k < tl->n; k++) {
@@ -57,9 +61,14 @@ static void run_dry(const cfg_resolved *cr, const task_list *tl, long n_rows)
         /* The reduced engine holds O(r^2) coordinates and no evaluation set. */
         if (c->train.engine != SPEC_ENGINE_REDUCED)
             mem = fmax(mem, 8.0 * (4 * p + 6.0 * d * (double)c->observe.n_eval + 8 * d * 64));
+        /* observe.snapshots: n_obs copies of theta per task, kept with the finished records until
+         * the output is written (all of them on rank 0 after a restart: counted whole) */
+        if (c->observe.snapshots) snap_out += 8.0 * (double)c->observe.n_obs * p;
     }
+    mem += snap_out;
     mem += data + (spec_gauss_data(c) ? run_gauss_bytes(cr) : 0);
-    double out = (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8;
+    double out =
+        (double)tl->n * (double)c->observe.n_obs * (OBS_NSCALAR + 4 * c->model.K) * 8 + snap_out;
     if (spec_gauss_data(c)) /* /gaussian/sgd: [task][time][mode] x 2 and more; the theory */
         out += 8.0 * dd * ((double)tl->n * (double)c->observe.n_obs * 3 + 4.0 * c->gaussian.n_tau);
     char what[160];

@@ -1,6 +1,7 @@
 /* mcmsim — command-line entry point: options, configuration, banner, dispatch. */
 #include "base/cfg.h"
 #include "cli/cmd.h"
+#include "core/gen.h"
 #include "spec/spec.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -161,10 +162,12 @@ int main(int argc, char **argv)
     par_cfg_load(o.config, o.sets, o.n_set, &cfg);
     int rc = LOG_EXIT_OK;
     /* Gaussian data are trained on (run) and described exactly (gaussian); the statistics,
-     * samples and covariances of the other commands are of MCM or user data. */
+     * samples and covariances of the other commands are of MCM or user data. generate with
+     * score = model takes the data from its run file (one file may hold both configurations). */
     const char *cmd = o.command;
+    int from_run = !strcmp(cmd, "generate") && cfg.v.generate.score == GEN_SCORE_MODEL;
     if (!o.print_config && cfg.v.data.source == SPEC_SOURCE_GAUSSIAN && strcmp(cmd, "run") &&
-        strcmp(cmd, "gaussian"))
+        strcmp(cmd, "gaussian") && !from_run)
         cfg_die_key(&cfg, cfg_find("data", "source"),
                     "'gaussian' is read by 'mcmsim run' and 'mcmsim gaussian' only, expected "
                     "data.source = mcm or file for 'mcmsim %s'",

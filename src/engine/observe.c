@@ -119,6 +119,16 @@ static void observe_init_gauss(observer *o, const engine *e, int n_obs)
     o->gwork = LOG_CALLOC(2 * dd, sizeof(double));
 }
 
+/* The reduced engine evolves Gram coordinates, not the d-dimensional parameters. */
+static void observe_init_snap(observer *o, const engine *e, int n_obs)
+{
+    if (e->red) LOG_DIE("observe.snapshots needs train.engine = direct");
+    o->n_snap = e->net.np;
+    o->snap = LOG_CALLOC((size_t)n_obs * o->n_snap, sizeof(double));
+    for (size_t i = 0; i < (size_t)n_obs * o->n_snap; i++)
+        o->snap[i] = NAN;
+}
+
 void observe_init(observer *o, engine *e, const spec_observe *s)
 {
     int n_obs = s->n_obs, n_eval = s->n_eval;
@@ -148,6 +158,7 @@ void observe_init(observer *o, engine *e, const spec_observe *s)
     bayes_t b; /* a user data set has no closed-form MMSE */
     o->mmse = !e->ud && bayes_init(&b, mp, o->alpha, o->sigma) ? bayes_mmse(&b) / o->d : NAN;
     if (e->ud && e->ud->gauss) observe_init_gauss(o, e, n_obs);
+    if (s->snapshots) observe_init_snap(o, e, n_obs);
     if (!o->pl) {
         o->out = LOG_CALLOC((size_t)OBS_EVAL_CHUNK * (size_t)o->d, sizeof(double));
         o->zero = LOG_CALLOC((size_t)o->d, sizeof(double));
@@ -167,7 +178,7 @@ void observe_free(observer *o)
     free(o->out);
     free(o->zero);
     free(o->scratch);
-    free(o->gobs), free(o->gW), free(o->gwork);
+    free(o->gobs), free(o->gW), free(o->gwork), free(o->snap);
     if (o->pl) poploss_free(o->pl);
     free(o->cr.first);
 }
@@ -310,6 +321,7 @@ void observe_now(observer *o, engine *e)
     const double *b;
     if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
         gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);
+    if (o->snap) memcpy(&o->snap[p * o->n_snap], e->net.theta, o->n_snap * sizeof(double));
     o->n_points++;
 }
 

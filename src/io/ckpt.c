@@ -55,6 +55,7 @@ enum {
     B_LOSS_N,
     B_MOMENTS,
     B_NGOBS,
+    B_NSNAP,
     B_HEADER
 };
 
@@ -122,7 +123,8 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
                           e ? e->loss_sum : 0,
                           e ? (double)e->loss_n : 0,
                           moments,
-                          o->n_gobs};
+                          o->n_gobs,
+                          (double)o->n_snap};
     if (buf) memcpy(buf, h, sizeof h);
     put(buf, &pos, o->scalar, nobs * OBS_NSCALAR);
     put(buf, &pos, o->overlap, nobs * nr * 3);
@@ -131,6 +133,7 @@ static size_t pack_into(const ckpt_record *r, const engine *e, double *buf)
     put_ints(buf, &pos, o->cr.which, (size_t)o->cr.n);
     put(buf, &pos, o->cr.thr, (size_t)o->cr.nthr);
     put(buf, &pos, o->gobs, nobs * (size_t)o->n_gobs);
+    put(buf, &pos, o->snap, nobs * o->n_snap);
     if (e) {
         if (buf) engine_state_pack(e, buf + pos);
         pos += np;
@@ -173,6 +176,7 @@ static size_t unpack_observer(observer *o, const double *b)
     for (int i = 0; i < o->cr.nthr; i++)
         o->cr.thr[i] = b[pos++];
     get(o->gobs, b, &pos, s.nobs * (size_t)b[B_NGOBS]);
+    get(o->snap, b, &pos, s.nobs * (size_t)b[B_NSNAP]);
     o->n_points = (int)b[B_NPOINTS];
     o->cr.remaining = (int)b[B_REMAINING];
     return pos;
@@ -200,6 +204,8 @@ void ckpt_unpack_finished(ckpt_record *r, const double *blob)
     o->cr.first = LOG_CALLOC(s.ncr + 1, sizeof(long));
     o->n_gobs = (int)blob[B_NGOBS];
     o->gobs = LOG_CALLOC(s.nobs * (size_t)o->n_gobs + 1, sizeof(double));
+    o->n_snap = (size_t)blob[B_NSNAP];
+    o->snap = o->n_snap ? LOG_CALLOC(s.nobs * o->n_snap, sizeof(double)) : NULL;
     unpack_observer(o, blob);
     o->mmse = blob[B_MMSE];
     unpack_facts(r, blob);
@@ -209,7 +215,7 @@ void ckpt_unpack_active(ckpt_record *r, engine *e, const double *blob)
 {
     size_t np = (size_t)blob[B_NP];
     if (np != engine_state_size(e) || (size_t)blob[B_NOBS] != (size_t)r->obs.n_slots ||
-        (int)blob[B_NGOBS] != r->obs.n_gobs)
+        (int)blob[B_NGOBS] != r->obs.n_gobs || (size_t)blob[B_NSNAP] != r->obs.n_snap)
         LOG_DIE("checkpoint record of task %d does not fit its model (%zu vs %zu parameters)",
                 (int)blob[B_TASK], np, engine_state_size(e));
     size_t pos = unpack_observer(&r->obs, blob);

@@ -59,6 +59,56 @@ static void run_out_series(h5out_file *f, const cfg_t *c, int ntask, int rows_pe
     free(rows);
 }
 
+/* Collective: /snapshots (observe.snapshots), the parameters at every observation. The width is
+ * the largest parameter count of the configuration's tasks (not of this rank's records), so
+ * every rank and every slice of a run write the same shape. */
+static void run_out_snapshots(h5out_file *f, const cfg_t *c, const task_list *tl,
+                              const ckpt_record *r, int nrec)
+{
+    size_t nobs = (size_t)c->observe.n_obs, np = 1;
+    for (int k = 0; k < tl->n; k++) {
+        cfg_t tc = *c;
+        task_apply(&tl->t[k], &tc);
+        model_spec ms = spec_model(&tc, tl->t[k].d);
+        size_t n = model_count(&ms);
+        np = n > np ? n : np;
+    }
+    hsize_t *rows = LOG_CALLOC((size_t)nrec + 1, sizeof(hsize_t));
+    double *th = LOG_CALLOC(((size_t)nrec + 1) * nobs * np, sizeof(double));
+    double *st = LOG_CALLOC(((size_t)nrec + 1) * nobs, sizeof(double));
+    double *npar = LOG_CALLOC((size_t)nrec + 1, sizeof(double));
+    for (size_t i = 0; i < ((size_t)nrec + 1) * nobs * np; i++)
+        th[i] = NAN;
+    for (int i = 0; i < nrec; i++) {
+        const observer *o = &r[i].obs;
+        rows[i] = (hsize_t)r[i].k;
+        npar[i] = (double)o->n_snap;
+        for (size_t j = 0; j < nobs; j++) {
+            st[(size_t)i * nobs + j] = o->scalar[j * OBS_NSCALAR + OBS_STEP];
+            if (o->snap)
+                memcpy(&th[((size_t)i * nobs + j) * np], &o->snap[j * o->n_snap],
+                       o->n_snap * sizeof(double));
+        }
+    }
+    h5out_group(f, "/snapshots",
+                "the model parameters theta at every observation (observe.snapshots), in the "
+                "flat layout of core/model.h for the family and spec of /config; mcmsim generate "
+                "(score = model) rebuilds the denoiser from them");
+    hsize_t d3[3] = {(hsize_t)tl->n, nobs, np}, d2[2] = {(hsize_t)tl->n, nobs}, d1 = tl->n;
+    h5out_write_rowlist(f, "/snapshots/theta", H5T_NATIVE_DOUBLE, 3, d3, rows, (hsize_t)nrec, th,
+                        "[task][observation][parameter] theta at each observation of /series; "
+                        "NaN beyond the task's /snapshots/n_param and after its last observation",
+                        "parameter units");
+    h5out_write_rowlist(f, "/snapshots/step", H5T_NATIVE_DOUBLE, 2, d2, rows, (hsize_t)nrec, st,
+                        "[task][observation] optimisation steps taken at each snapshot (as "
+                        "/series/step); NaN after the last observation",
+                        "steps");
+    h5out_write_rowlist(f, "/snapshots/n_param", H5T_NATIVE_DOUBLE, 1, &d1, rows, (hsize_t)nrec,
+                        npar, "[task] parameters of the task's model (the used width of theta)",
+                        "parameters");
+    free(rows), free(th), free(st), free(npar);
+}
+
 /* The final observation of every task, everywhere (sum of disjoint rows), for the summary. */
 static double *run_out_finals(const ckpt_record *r, int nrec, int ntask)
 {
@@ -207,6 +257,7 @@ void run_out_write(h5out_file *f, const cfg_t *c, const task_list *tl, ckpt_reco
     int rows = nrec ? rec[0].obs.n_rows : 0;
     PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD));
     run_out_series(f, c, tl->n, rows, rec, nrec);
+    if (c->observe.snapshots) run_out_snapshots(f, c, tl, rec, nrec);
     analysis_input ain;
     run_out_crossings(f, rec, nrec, tl->n, &ain);
     spec_analysis sa;

@@ -177,6 +177,7 @@ void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task
     s->observe.n_obs = (int)c->observe.n_obs;
     s->observe.n_eval = (int)c->observe.n_eval;
     s->observe.exact_loss = c->observe.test_loss == 1 || s->engine == SPEC_ENGINE_REDUCED;
+    s->observe.snapshots = c->observe.snapshots;
     s->observe.crossing = spec_crossing_at(c, d);
 }
 

@@ -10,7 +10,8 @@
 #include <string.h>
 
 /* The parsed enum index is stored as the gen enum: the schema strings list them in order. */
-_Static_assert(GEN_HEUN == 1 && GEN_DDIM == 2 && GEN_SCORE_LINEAR == 2 && GEN_DATA_GAUSSIAN == 1,
+_Static_assert(GEN_HEUN == 1 && GEN_DDIM == 2 && GEN_SCORE_LINEAR == 2 && GEN_SCORE_MODEL == 3 &&
+                   GEN_DATA_GAUSSIAN == 1,
                "enum order of core/gen.h must match the [generate] schema enum strings");
 
 void spec_gen_build(spec_gen *g, const cfg_t *c)
@@ -30,6 +31,7 @@ void spec_gen_build(spec_gen *g, const cfg_t *c)
     g->n_write = c->generate.n_write;
     g->tau = c->generate.tau;
     g->kick = c->generate.kick;
+    g->run_file = c->generate.run_file;
     if (c->generate.skip_steps > 0) { /* the level itself, so the grid points match exactly */
         double *lev = LOG_CALLOC((size_t)g->plan.n_steps + 1, sizeof(double));
         gen_grid(&g->plan, lev);

@@ -60,6 +60,11 @@ check gen:kick-gaussian-transfer $GCHK kick "$WORK/gen_kg.h5" 2e-3 0,1
 # (lambda + s^2)) in levels s = sigma_t / alpha_t, 1.2e-2 at 400 steps, 2.3e-2 at 200.
 "$BIN" generate "$GEN" -o "$WORK/gen_kd.h5" $GG $KW --set generate.sampler=ddim --set generate.n_steps=400 --quiet
 check gen:kick-ddim-vp-transfer $GCHK kick "$WORK/gen_kd.h5" 1.5e-2 0,1,2
+# /generate/kick_theory holds that transfer (the file's own reference, equal to the formula);
+# without its VP factor (the EDM transfer) the DDIM kicks fail the same check.
+check gen:kick-theory-edm $GCHK kick_theory "$WORK/gen_kg.h5" 2e-3 0,1
+check gen:kick-theory-ddim $GCHK kick_theory "$WORK/gen_kd.h5" 1.5e-2 0,1,2
+cli_expect_rc gen:kick-theory-ddim-edm-form-rejected 1 "FAIL" $GCHK kick_theory "$WORK/gen_kd.h5" 1.5e-2 0,1,2 edm
 "$BIN" generate "$GEN" -o "$WORK/gen_km.h5" $KW --quiet
 check gen:kick-mcm-u-gaussian $GCHK kick "$WORK/gen_km.h5" 2e-3 1
 cli_expect_rc gen:kick-mcm-v-not-gaussian 1 "FAIL" $GCHK kick "$WORK/gen_km.h5" 2e-2 2

@@ -10,8 +10,8 @@ check py:sample-roundtrip-np4 $PY "$ROOT/tests/lib/roundtrip.py" "$WORK/mpi_smp_
 check py:readme-lists-every-key $PY "$ROOT/tests/lib/keytable.py" --check "$ROOT/README.md"
 
 # Every subcommand has --help; the wrapper runs from any directory.
-check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian generate genscan; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
-for sub in summary overlaps losses scaling pca stats gaussian generate genscan; do
+check py:mcmplot-help-lists-all bash -c "out=\$(cd / && '$MP' --help) && for s in summary overlaps losses scaling pca stats gaussian generate genscan gentrain; do grep -q \"^    \$s \" <<< \"\$out\" || exit 1; done"
+for sub in summary overlaps losses scaling pca stats gaussian generate genscan gentrain; do
     cli_expect_rc "py:mcmplot-$sub-help" 0 "usage: mcmplot $sub" "$MP" "$sub" --help
 done
 cli_expect_rc py:module-from-postprocess 0 "usage: mcmplot" bash -c "cd '$ROOT/postprocess' && /usr/bin/python3 -m mcmpost --help"
@@ -19,7 +19,7 @@ cli_expect_rc py:module-from-postprocess 0 "usage: mcmplot" bash -c "cd '$ROOT/p
 # The figure configurations at their '# test:' settings: every data file and every plot.
 FIG=$WORK/figures
 check py:figures-test-settings bash "$ROOT/postprocess/figures.sh" --test "$BIN" "$FIG"
-for name in overlaps_u_v overlaps_v_hard nstar clone_losses deep_adam_rows deep_adam_sign_rows deep_adam_losses pca_bbp spectral_bias; do
+for name in overlaps_u_v overlaps_v_hard nstar clone_losses deep_adam_rows deep_adam_sign_rows deep_adam_losses pca_bbp spectral_bias teleport; do
     check "py:figure-$name-nontrivial" $IMG "$FIG/$name.png"
 done
 check py:figures-complete bash -c "for f in '$FIG'/data/*.h5; do $H5C complete \"\$f\" || exit 1; done"

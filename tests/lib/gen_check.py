@@ -5,6 +5,8 @@
   gen_check.py mcm FILE exact|gauss var(u) = 1 + beta_u; kurt(v) exact (exact) or 0 (gauss)
   gen_check.py curve EXACT FILE...  kurt(v) against sigma_skip: ordered, between the ends
   gen_check.py kick FILE TOL DIRS   kick responses = Gaussian transfer sqrt((l + s0^2)/(l + s^2)) (VP for ddim)
+  gen_check.py kick_theory FILE TOL DIRS [file|edm]  kick responses = /generate/kick_theory (edm:
+                                    without its VP factor, wrong for ddim), which equals the formula
   gen_check.py commit FILE TOL DIRS commitment levels of the x0 estimate = sqrt(lambda + 2 s0^2)
   gen_check.py commit_order P F...  their error falls at order P (within 0.2) as n_steps doubles
   gen_check.py same A B             every /generate dataset bitwise equal
@@ -144,6 +146,30 @@ def kick(path, tol, dirs):
     print("kick response vs Gaussian transfer along %s: worst %.3g (tolerance %s)" % (dirs, worst, tol))
     if not worst <= float(tol):
         fail("kick response off the Gaussian transfer by %.3g" % worst)
+
+
+def kick_theory(path, tol, dirs, variant="file"):
+    """/generate/kick_theory is the transfer of `kick` (to rounding), and the measured kicks
+    follow it; variant edm drops its VP factor sqrt((1 + s^2) / (1 + s0^2)) (a deliberately
+    wrong reference for ddim)."""
+    with h5py.File(path, "r") as f:
+        k, kt = f["/generate/kick"][...], f["/generate/kick_theory"][...]
+        lev, th = f["/generate/levels"][...], f["/generate/theory"][...]
+        vp = f["/generate"].attrs["sampler"] in (b"ddim", "ddim")
+    scale = np.sqrt((1 + lev ** 2) / (1 + lev[-1] ** 2)) if vp else np.ones_like(lev)
+    js = [int(x) for x in dirs.split(",")]
+    for j in js:
+        for t in range(k.shape[0]):
+            lam = th[t, j, 1]
+            want = scale * np.sqrt((lam + lev[-1] ** 2) / (lam + lev ** 2))
+            if np.max(np.abs(kt[t, :, j] - want)) > 1e-12:
+                fail("kick_theory of task %d direction %d is not the transfer" % (t, j))
+    ref = kt if variant == "file" else kt / scale[None, :, None]
+    worst = np.max(np.abs(k[:, :, :, js] - ref[:, None, :, js]))
+    print("kick response vs /generate/kick_theory (%s) along %s: worst %.3g (tolerance %s)"
+          % (variant, dirs, worst, tol))
+    if not worst <= float(tol):
+        fail("kick response off /generate/kick_theory (%s) by %.3g" % (variant, worst))
 
 
 def commit_error(path, dirs):

@@ -302,13 +302,75 @@ static void test_commit_level(void **state)
     assert_true(isnan(gen_commit_level(lev, 19, xh, 1, 1.0)));
 }
 
+/* A trained model as the denoiser: a neuron with a = 0 is D = alpha x exactly (the fixed skip),
+ * one DDIM step multiplies x by a0 a1 + s0 s1; with a != 0 the model's own output is added; a
+ * net per level answers at its level (a linear W = w I: D = w x). */
+static void test_model_denoiser(void **state)
+{
+    (void)state;
+    model_spec ms = {.family = MODEL_NEURON,
+                     .d = D,
+                     .K = 1,
+                     .act = {.kind = ACT_TANH, .scale = 1},
+                     .skip = SKIP_NONE,
+                     .train_a = 1};
+    model net;
+    model_init(&net, &ms, 3, 1, 1);
+    net.theta[D] = 0.0; /* a = 0 */
+    gen_model gm = {.net = &net, .n_net = 1, .skip = 1};
+    gen_denoiser dn = gen_model_denoiser(&gm);
+    double x[D], out[D], w[3 * D];
+    for (int i = 0; i < D; i++)
+        x[i] = 0.3 * i - 0.7;
+    dn.fn(&dn, 0.6, 0.8, x, out);
+    for (int i = 0; i < D; i++)
+        assert_true(out[i] == 0.6 * x[i]);
+    gen_plan p = {.kind = GEN_DDIM, .n_steps = 1, .sigma_max = 2, .sigma_min = 0.5, .rho = 7};
+    double grid[2], y[D], a0, s0, a1, s1;
+    gen_grid(&p, grid);
+    memcpy(y, x, sizeof y);
+    gen_integrate(&p, grid, &dn, NULL, y, w, NULL);
+    gen_level(&p, grid[0], &a0, &s0);
+    gen_level(&p, grid[1], &a1, &s1);
+    for (int i = 0; i < D; i++)
+        assert_true(fabs(y[i] - (a0 * a1 + s0 * s1) * x[i]) < 1e-15);
+    net.theta[D] = 0.5; /* D = alpha x + a w tanh(w.x) */
+    dn.fn(&dn, 0.6, 0.8, x, out);
+    double h = 0;
+    for (int i = 0; i < D; i++)
+        h += net.theta[i] * x[i];
+    for (int i = 0; i < D; i++)
+        assert_true(fabs(out[i] - 0.6 * x[i] - 0.5 * net.theta[i] * tanh(h)) < 1e-14);
+    model_free(&net);
+    model_spec ls = {.family = MODEL_LINEAR, .d = D};
+    model lin[2];
+    double lev[2] = {1.5, 0.25};
+    for (int j = 0; j < 2; j++) {
+        model_init(&lin[j], &ls, 3, 1, 1);
+        memset(lin[j].theta, 0, lin[j].np * sizeof(double));
+        for (int i = 0; i < D; i++)
+            lin[j].theta[i * D + i] = j ? 0.9 : 0.2;
+    }
+    gen_model gl = {.net = lin, .n_net = 2, .level = lev};
+    gen_denoiser dl = gen_model_denoiser(&gl);
+    dl.fn(&dl, 1.0, 0.25, x, out);
+    for (int i = 0; i < D; i++)
+        assert_true(fabs(out[i] - 0.9 * x[i]) < 1e-15);
+    dl.fn(&dl, 1.0, 1.5, x, out);
+    for (int i = 0; i < D; i++)
+        assert_true(fabs(out[i] - 0.2 * x[i]) < 1e-15);
+    for (int j = 0; j < 2; j++)
+        model_free(&lin[j]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_orders),       cmocka_unit_test(test_teleport_gaussian),
-        cmocka_unit_test(test_nfe_and_grid), cmocka_unit_test(test_jump_algebra),
-        cmocka_unit_test(test_mcm_clone),    cmocka_unit_test(test_linear_denoiser),
-        cmocka_unit_test(test_observer),     cmocka_unit_test(test_commit_level),
+        cmocka_unit_test(test_orders),         cmocka_unit_test(test_teleport_gaussian),
+        cmocka_unit_test(test_nfe_and_grid),   cmocka_unit_test(test_jump_algebra),
+        cmocka_unit_test(test_mcm_clone),      cmocka_unit_test(test_linear_denoiser),
+        cmocka_unit_test(test_observer),       cmocka_unit_test(test_commit_level),
+        cmocka_unit_test(test_model_denoiser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
