@@ -7,6 +7,12 @@
  * step), never on the rank or on what ran before. A fixed skip c = alpha_t is applied here,
  * per sample, since samples of one batch may have different times.
  *
+ * Gaussian data (engine_data.gauss): x0 of sample g is sample g (finite: g mod n) of stream
+ * (seed, data_task, RNG_GAUSS); with finite data data_task is shared by every level of a
+ * replica. Full batch (gaussian.sgd_batch = full): no samples at all, each step is one step of
+ * GD on the exact loss averaged over the noise and over the training set (or the population),
+ * computed from its moments S, m (core/gdata.h), loss and gradient in O(d^3).
+ *
  * With a user data set (engine_data, `data.file`), sample g takes x0 = training row r, r drawn
  * uniformly with replacement from stream (seed, task, RNG_ROWS) at index g; xi and the time are
  * drawn exactly as for MCM data. Sampling with replacement keeps a step's numbers a function of
@@ -65,8 +71,14 @@ typedef struct {
     long step;        /* steps taken */
     uint64_t n_train; /* finite data: training set size, 0 online */
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
-    double *z;        /* Gaussian data: [B][d] normals of the batch */
-    uint64_t *gindex; /* Gaussian data: [B] sample indices of the batch */
+    double *z;          /* Gaussian data: [B][d] normals of the batch */
+    uint64_t *gindex;   /* Gaussian data: [B] sample indices of the batch */
+    uint64_t data_task; /* Gaussian data: stream key of x0 (finite: shared by the levels) */
+    /* Gaussian data, full batch (spec_train.full_batch): the moments S [d][d], m [d] of the
+     * training set (finite) or the population (online), the exact gradient GW [d][d], Gb [d]
+     * and W [d][d] (symlinear: P P^T); NULL otherwise */
+    double *gS, *gm, *gGW, *gGb, *gW;
+    double gsigma; /* full batch: the level sigma of diffusion.t (train.times = fixed) */
     double loss_sum;  /* training loss summed since the last engine_take_loss */
     long loss_n;
     /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and

@@ -73,6 +73,10 @@ typedef struct {
     int batch;
     uint64_t n_train; /* finite training set size, 0: online data */
     int frozen_noise; /* finite data: sample g reuses the noise of its training sample */
+    /* Gaussian data: stream key of the training samples; with finite data the task id without
+     * its sweep combination (spec/task.h), so every level of a replica trains on one set */
+    uint64_t data_task;
+    int full_batch; /* Gaussian data, gaussian.sgd_batch = full: exact expected gradient */
     optim_spec optim;
     long steps; /* run length */
     spec_observe observe;

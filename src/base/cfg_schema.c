@@ -379,6 +379,11 @@ const cfg_entry cfg_schema[] = {
      .restart = CFG_FIXED, .units = "",
      .help = "data.source = gaussian: aligned (W(0) = U diag(init_q) U^T, P(0) = U "
              "diag(init_q)^1/2) or the model's own initialisation"},
+    {FIELD(gaussian, sgd_batch), .type = CFG_ENUM, .def = "minibatch", .enums = "minibatch|full",
+     .restart = CFG_FIXED, .units = "",
+     .help = "data.source = gaussian: minibatch (train.batch samples of (x0, xi) per step) or "
+             "full (full-batch GD: the exact gradient of the loss averaged over the noise and "
+             "over the n training samples, train.data = finite, or the population, online)"},
     {FIELD(gaussian, model), .type = CFG_ENUM, .def = "onelayer",
      .enums = "onelayer|twolayer|balanced|flowmatch", .restart = CFG_FIXED, .units = "",
      .help = "linear denoiser per noise level: onelayer W, twolayer W = P P^T, balanced W = P2 P1 "

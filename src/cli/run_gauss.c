@@ -103,11 +103,32 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
                 k + 1, c->sweep.t.v[k]);
 }
 
+/* Finite training sets and full-batch GD (gaussian-theory.md §2.1, §5). */
+static void rg_check_data(const cfg_resolved *cr, char *msg)
+{
+    const cfg_t *c = &cr->v;
+    int finite = rg_is(cr, "train", "data", c->train.data, "finite");
+    int full = rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full");
+    rg_need(!finite || !c->model.bias, msg, cr, "model", "bias",
+            "true with train.data = finite: the finite-set theory is the bias-free one (the "
+            "empirical mean would couple W and b, §2.4), expected false");
+    rg_need(!full || !rg_is(cr, "train", "noise", c->train.noise, "frozen"), msg, cr, "train",
+            "noise",
+            "frozen with gaussian.sgd_batch = full, which averages the loss over the noise "
+            "exactly, expected redrawn");
+    double n = (double)spec_n_train(c, (int)c->mcm.d.v[0]);
+    rg_need(!finite || n <= 1e8, msg, cr, "train", "n_train_alpha",
+            "%.4g training samples: the run builds every replica's second moment (O(n d^2)), "
+            "expected at most 1e8",
+            n);
+}
+
 void run_gauss_check_cfg(const cfg_resolved *cr)
 {
     char msg[RG_MSG] = "";
     rg_check_model(cr, msg);
     rg_check_setup(cr, msg);
+    rg_check_data(cr, msg);
     if (msg[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "%s", msg);
 }
 
@@ -118,7 +139,11 @@ double run_gauss_bytes(const cfg_resolved *cr)
     /* U (and its distributed QR), the observers' W and work, and the gathered series */
     double obs = (double)cr->v.observe.n_obs * (2 * d + 3) * (cr->v.sweep.t.n + 1) *
                  (double)cr->v.run.n_seeds;
-    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d);
+    int full = rg_is(cr, "gaussian", "sgd_batch", cr->v.gaussian.sgd_batch, "full");
+    int finite = cr->v.train.data != 0;
+    /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output */
+    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d +
+                  (full ? 3 * d * d : 0) + (finite ? 6 * d * d + obs : 0));
 }
 
 void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
@@ -152,6 +177,13 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
     log_info("data: Gaussian N(%g, U Lambda U^T), %d modes, lambda in [%.4g, %.4g], %s basis, "
              "eta = %g\n",
              c->gaussian.mean, d, lo, hi, bname, rg->eta);
+    if (c->train.data != 0)
+        log_info("data: a finite training set of %llu samples per replica, shared by its levels\n",
+                 (unsigned long long)spec_n_train(c, d));
+    if (rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full"))
+        log_info("training: full-batch GD on the loss averaged exactly over the noise and the %s "
+                 "(train.batch unused)\n",
+                 c->train.data != 0 ? "training set" : "population");
 }
 
 void run_gauss_free(run_gauss *rg)

@@ -444,6 +444,7 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     rg_write_main(f, &in, &r);
     rg_write_levels(f, &in);
     rg_write_gf(f, &in, &r);
+    run_gauss_write_data(f, rg, cr, in.L, in.sigma, in.nt, in.step);
     if (log_rank() == 0) rg_print(&in, &r, &th);
     rg_res_free(&r);
     free(in.sigma), free(in.tk), free(in.tau), free(in.step), free(in.gobs), free(in.ltrain);

@@ -22,10 +22,24 @@ static void engine_init_reduced(engine *e, const spec_train *s, const engine_dat
 
 /* Gaussian data: batch buffers, and the aligned initialisation of the linear families
  * (gaussian.sgd_init = aligned), which replaces the model's own. */
-static void engine_init_gauss(engine *e, const gdata *g)
+static void engine_init_gauss(engine *e, const gdata *g, int full_batch)
 {
     e->z = LOG_CALLOC((size_t)e->B * (size_t)e->d, sizeof(double));
     e->gindex = LOG_CALLOC((size_t)e->B, sizeof(uint64_t));
+    if (full_batch) {
+        size_t dd = (size_t)e->d * (size_t)e->d;
+        e->gS = LOG_CALLOC(dd, sizeof(double));
+        e->gGW = LOG_CALLOC(dd, sizeof(double));
+        e->gW = LOG_CALLOC(dd, sizeof(double));
+        e->gm = LOG_CALLOC((size_t)e->d, sizeof(double));
+        e->gGb = LOG_CALLOC((size_t)e->d, sizeof(double));
+        double a;
+        diff_coeffs(&e->sch, e->times.t, &a, &e->gsigma);
+        if (e->n_train)
+            gdata_moments(g, e->seed, e->data_task, RNG_GAUSS, e->n_train, e->gS, e->gm);
+        else
+            gdata_moments_population(g, e->gS, e->gm);
+    }
     if (!g->aligned) return;
     if (e->net.s.family == MODEL_LINEAR) {
         gdata_init_linear(g, e->net.theta);
@@ -50,6 +64,7 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->steps = s->steps;
     e->n_train = s->n_train;
     e->frozen_noise = s->frozen_noise;
+    e->data_task = s->data_task;
     e->ud = ud;
     if (s->engine == SPEC_ENGINE_REDUCED) {
         e->fixed_skip = s->fixed_skip;
@@ -77,7 +92,7 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->w = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->alpha = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->sigma = LOG_CALLOC((size_t)e->B, sizeof(double));
-    if (ud && ud->gauss) engine_init_gauss(e, ud->gauss);
+    if (ud && ud->gauss) engine_init_gauss(e, ud->gauss, s->full_batch);
 }
 
 void engine_free(engine *e)
@@ -89,7 +104,8 @@ void engine_free(engine *e)
         return;
     }
     free(e->gindex);
-    double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w, e->alpha, e->sigma, e->z};
+    double *bufs[] = {e->x0,    e->xt,    e->out, e->gout, e->grad, e->w,  e->alpha,
+                      e->sigma, e->z,     e->gS,  e->gm,   e->gGW,  e->gGb, e->gW};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
@@ -128,7 +144,7 @@ static void engine_batch(engine *e)
             uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
             e->gindex[b] = e->n_train ? g % e->n_train : g;
         }
-        gdata_sample(gd, e->seed, e->task, RNG_GAUSS, e->B, e->gindex, e->x0, e->z);
+        gdata_sample(gd, e->seed, e->data_task, RNG_GAUSS, e->B, e->gindex, e->x0, e->z);
     }
     for (int b = 0; b < e->B; b++) {
         uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
@@ -170,10 +186,40 @@ static void engine_step_reduced(engine *e)
     e->loss_n = e->red->loss_n;
 }
 
+/* Full-batch GD on the exact loss at the task's level: GW of W (= theta, or P P^T with
+ * theta = P^T: dL/dtheta = theta (GW + GW^T)), the loss per dimension as SGD reports it. */
+static void engine_step_full(engine *e)
+{
+    int d = e->d;
+    size_t dd = (size_t)d * (size_t)d;
+    const double *b;
+    engine_linear_weights(e, e->gW, &b);
+    double loss = gdata_exact_grad(d, e->gS, e->gm, e->gsigma, e->gW, b, e->gGW, e->gGb);
+    if (e->net.s.family == MODEL_LINEAR) {
+        memcpy(e->grad, e->gGW, dd * sizeof(double));
+        if (b) memcpy(e->grad + dd, e->gGb, (size_t)d * sizeof(double));
+    } else {
+        for (size_t i = 0; i < (size_t)d; i++)
+            for (size_t j = i; j < (size_t)d; j++)
+                e->gW[i * (size_t)d + j] = e->gW[j * (size_t)d + i] =
+                    e->gGW[i * (size_t)d + j] + e->gGW[j * (size_t)d + i];
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)e->net.s.K, d, 1.0, e->gW, d,
+                    e->net.theta, d, 0.0, e->grad, d);
+    }
+    e->loss_sum += loss / d;
+    e->loss_n++;
+    optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
+    e->step++;
+}
+
 void engine_step(engine *e)
 {
     if (e->red) {
         engine_step_reduced(e);
+        return;
+    }
+    if (e->gS) {
+        engine_step_full(e);
         return;
     }
     engine_batch(e);

@@ -172,6 +172,8 @@ void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task
     s->batch = (int)c->train.batch;
     s->n_train = spec_n_train(c, d);
     s->frozen_noise = c->train.noise == 1;
+    s->data_task = task;
+    s->full_batch = c->gaussian.sgd_batch == 1;
     s->steps = spec_steps(c, d);
     s->optim = spec_optim(c, d, s->steps);
     s->observe.n_obs = (int)c->observe.n_obs;
