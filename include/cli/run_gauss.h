@@ -45,11 +45,6 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
  * sigma[] ascending, nt observations at steps step[] (src/cli/run_gauss_fin.c). */
 void run_gauss_write_data(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr, int L,
                           const double *sigma, int nt, const double *step);
-/* The stationary variance of u_k^T W u_k of every mode under online mini-batch SGD of W x at
- * level sigma (batch B, step eta; zero mean), exact in discrete time (run_gauss_fin.c); INFINITY
- * where SGD has no stationary state. */
-void run_gauss_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
-                              double *var);
 void run_gauss_free(run_gauss *rg);
 
 #endif

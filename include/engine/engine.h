@@ -78,8 +78,8 @@ typedef struct {
      * training set (finite) or the population (online), the exact gradient GW [d][d], Gb [d]
      * and W [d][d] (symlinear: P P^T); NULL otherwise */
     double *gS, *gm, *gGW, *gGb, *gW;
-    double gsigma; /* full batch: the level sigma of diffusion.t (train.times = fixed) */
-    double loss_sum;  /* training loss summed since the last engine_take_loss */
+    double gsigma;   /* full batch: the level sigma of diffusion.t (train.times = fixed) */
+    double loss_sum; /* training loss summed since the last engine_take_loss */
     long loss_n;
     /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and
      * net, opt, data and the buffers above stay empty; NULL: the direct engine. */

@@ -142,8 +142,8 @@ double run_gauss_bytes(const cfg_resolved *cr)
     int full = rg_is(cr, "gaussian", "sgd_batch", cr->v.gaussian.sgd_batch, "full");
     int finite = cr->v.train.data != 0;
     /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output */
-    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d +
-                  (full ? 3 * d * d : 0) + (finite ? 6 * d * d + obs : 0));
+    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d + (full ? 3 * d * d : 0) +
+                  (finite ? 6 * d * d + obs : 0));
 }
 
 void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)

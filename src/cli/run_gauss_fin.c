@@ -12,16 +12,7 @@
  *   full-batch GD from the aligned start U diag(Q) U^T, after n steps of size eta:
  *   U^T W_n U = U^T W*^ U + (diag(Q) - U^T W*^ U) M diag((1 - 2 eta (lambda^_j + sigma^2))^n) M^T.
  *
- * Stationary fluctuation (online mini-batch SGD of W x at level sigma, batch B, step eta; zero
- * mean, no bias), derived exactly for Gaussian data in the eigenbasis: with D = W - W*, the
- * optimal residual r = W* x_s - x0 is independent of x_s (jointly Gaussian, uncorrelated), so
- * D' = D (I - 2 eta X^) - 2 eta (1/B) sum_b r_b x_b^T with X^ the batch moment of x_s. Isserlis
- * (Wishart moments of X^) closes the recursion of v_kl = E D_kl^2 row by row:
- *   v_kl [1 - (1 - 2 eta a_l)^2 - 4 eta^2 a_l^2 / B] = (4 eta^2 / B) a_l (S_k + rho_k),
- *   S_k = sum_m a_m v_km, a_l = lambda_l + sigma^2, rho_k = sigma^2 lambda_k / (lambda_k + s^2),
- * whose fixed point is
- *   v_kl = eta c_l rho_k / (1 - eta T),  c_l = 1 / (B [1 - eta a_l (1 + 1/B)]),  T = sum_l a_l c_l.
- * Its small-eta limit is §5.3's eta rho_k / B; the variance of u_k^T W u_k is v_kk. */
+ * Stationary fluctuation: gdata_sgd_stationary_var (core/gdata.h), per level. */
 #include "cli/run_gauss.h"
 
 #include "base/log.h"
@@ -34,21 +25,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-void run_gauss_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
-                              double *var)
-{
-    double s2 = sigma * sigma, T = 0;
-    for (int l = 0; l < d; l++) {
-        double a = lambda[l] + s2;
-        T += a / (B * (1 - eta * a * (1 + 1 / B)));
-    }
-    for (int k = 0; k < d; k++) {
-        double a = lambda[k] + s2, rho = s2 * lambda[k] / a;
-        double c = 1 / (B * (1 - eta * a * (1 + 1 / B)));
-        var[k] = 1 - eta * T > 0 && c > 0 ? eta * c * rho / (1 - eta * T) : INFINITY;
-    }
-}
 
 /* The finite-set facts of one replica. */
 typedef struct {
@@ -87,8 +63,8 @@ static void rf_set_build(rf_set *s, const run_gauss *rg, const cfg_resolved *cr,
                      info);
     s->M = LOG_CALLOC(n * n, sizeof(double));
     if (g->U)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d, d, d, 1.0, g->U, d, V, d, 0.0,
-                    s->M, d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d, d, d, 1.0, g->U, d, V, d, 0.0, s->M,
+                    d);
     else
         for (size_t k = 0; k < n; k++)
             for (size_t j = 0; j < n; j++)
@@ -113,8 +89,7 @@ static void rf_sandwich(int d, const double *L, const double *M, const double *e
     for (size_t k = 0; k < n; k++)
         for (size_t j = 0; j < n; j++)
             work[k * n + j] = L[k * n + j] * e[j];
-    if (base)
-        memcpy(out, base, n * n * sizeof(double));
+    if (base) memcpy(out, base, n * n * sizeof(double));
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, d, d, d, 1.0, work, d, M, d,
                 base ? 1.0 : 0.0, out, d);
 }
@@ -137,9 +112,9 @@ typedef struct {
     int d, L, R, nt, traj;
     const double *sigma, *step, *q;
     double eta;
-    double *pop, *spec;        /* [R][d] */
-    double *wopt, *oopt;       /* [L][R][d], [L][R] */
-    double *wgd, *ogd;         /* [L][R][nt][d], [L][R][nt] */
+    double *pop, *spec;  /* [R][d] */
+    double *wopt, *oopt; /* [L][R][d], [L][R] */
+    double *wgd, *ogd;   /* [L][R][nt][d], [L][R][nt] */
 } rf_out;
 
 /* Level l of replica r (set s): the optimum and, when traj, the GD trajectory. */
@@ -160,8 +135,8 @@ static void rf_level(rf_out *o, const rf_set *s, int l, int r)
         for (size_t k = 0; k < n; k++)
             for (size_t i = 0; i < n; i++)
                 A[k * n + i] = (k == i ? o->q[k] : 0) - Wst[k * n + i];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, A, d, s->M, d, 0.0,
-                    P, d);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, A, d, s->M, d, 0.0, P,
+                    d);
         for (int i = 0; i < o->nt; i++) {
             for (size_t j = 0; j < n; j++)
                 e[j] = pow(1 - 2 * o->eta * (s->lam[j] + s2), o->step[i]);
@@ -176,8 +151,8 @@ static void rf_level(rf_out *o, const rf_set *s, int l, int r)
 static void rf_write(h5out_file *f, const rf_out *o, uint64_t ntrain)
 {
     const hid_t D = H5T_NATIVE_DOUBLE;
-    hsize_t rd[2] = {(hsize_t)o->R, (hsize_t)o->d}, lrd[3] = {(hsize_t)o->L, (hsize_t)o->R,
-                                                                (hsize_t)o->d};
+    hsize_t rd[2] = {(hsize_t)o->R, (hsize_t)o->d},
+            lrd[3] = {(hsize_t)o->L, (hsize_t)o->R, (hsize_t)o->d};
     hsize_t lr[2] = {(hsize_t)o->L, (hsize_t)o->R};
     hsize_t lrtd[4] = {(hsize_t)o->L, (hsize_t)o->R, (hsize_t)o->nt, (hsize_t)o->d};
     hsize_t lrt[3] = {(hsize_t)o->L, (hsize_t)o->R, (hsize_t)o->nt};
@@ -217,7 +192,13 @@ static void rf_finite(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr
     const cfg_t *c = &cr->v;
     int d = rg->g.d, R = (int)c->run.n_seeds, rank = log_rank(), size = log_size();
     size_t n = (size_t)d;
-    rf_out o = {.d = d, .L = L, .R = R, .nt = nt, .sigma = sigma, .step = step, .q = rg->g.q,
+    rf_out o = {.d = d,
+                .L = L,
+                .R = R,
+                .nt = nt,
+                .sigma = sigma,
+                .step = step,
+                .q = rg->g.q,
                 .eta = rg->eta};
     /* the closed form of the trajectory is the one-layer law from the aligned start */
     o.traj = rg->g.aligned && cfg_enum_is(cfg_find("model", "family"), c->model.family, "linear");
@@ -261,7 +242,7 @@ void run_gauss_write_data(h5out_file *f, const run_gauss *rg, const cfg_resolved
     if (!lin || c->model.bias || c->gaussian.mean != 0 || c->gaussian.sgd_batch != 0) return;
     double *v = LOG_CALLOC((size_t)L * (size_t)d, sizeof(double));
     for (int l = 0; l < L; l++)
-        run_gauss_stationary_var(d, rg->g.lambda, sigma[l], rg->eta, (double)c->train.batch,
+        gdata_sgd_stationary_var(d, rg->g.lambda, sigma[l], rg->eta, (double)c->train.batch,
                                  &v[(size_t)l * (size_t)d]);
     hsize_t dims[2] = {(hsize_t)L, (hsize_t)d};
     h5out_write_all(f, "/gaussian/sgd/stationary_var", H5T_NATIVE_DOUBLE, 2, dims, v,

@@ -217,8 +217,8 @@ double gdata_crossing(int n, const double *tau, const double *v, double target)
  * engine and the output build the same S bit for bit). */
 #define GDATA_CHUNK 256
 
-void gdata_moments(const gdata *g, uint32_t seed, uint64_t task, int purpose, uint64_t n,
-                   double *S, double *m)
+void gdata_moments(const gdata *g, uint32_t seed, uint64_t task, int purpose, uint64_t n, double *S,
+                   double *m)
 {
     size_t d = (size_t)g->d, c = n < GDATA_CHUNK ? (size_t)n : GDATA_CHUNK;
     double *x = LOG_CALLOC(c * d, sizeof(double)), *z = LOG_CALLOC(c * d, sizeof(double));
@@ -273,8 +273,8 @@ double gdata_exact_grad(int d, const double *S, const double *m, double sigma, c
     double loss = 0;
     for (size_t i = 0; i < n; i++) {
         loss += S[i * n + i] - 2 * GW[i * n + i];
-        loss += cblas_ddot(d, &GW[i * n], 1, &W[i * n], 1) + sg2 * cblas_ddot(d, &W[i * n], 1,
-                                                                                 &W[i * n], 1);
+        loss += cblas_ddot(d, &GW[i * n], 1, &W[i * n], 1) +
+                sg2 * cblas_ddot(d, &W[i * n], 1, &W[i * n], 1);
     }
     /* Wm - m, the mean residual of a bias-free map; with b: r = W m + b - m */
     double *r = Gb;
@@ -288,10 +288,36 @@ double gdata_exact_grad(int d, const double *S, const double *m, double sigma, c
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++)
-            GW[i * n + j] = 2 * (GW[i * n + j] + sg2 * W[i * n + j] - S[i * n + j] +
-                                 (b ? b[i] * m[j] : 0));
+            GW[i * n + j] =
+                2 * (GW[i * n + j] + sg2 * W[i * n + j] - S[i * n + j] + (b ? b[i] * m[j] : 0));
     if (b)
         for (size_t i = 0; i < n; i++)
             Gb[i] = 2 * (r[i] + b[i]);
     return loss;
+}
+
+/* Stationary fluctuation (online mini-batch SGD of W x at level sigma, batch B, step eta; zero
+ * mean, no bias), derived exactly for Gaussian data in the eigenbasis: with D = W - W*, the
+ * optimal residual r = W* x_s - x0 is independent of x_s (jointly Gaussian, uncorrelated), so
+ * D' = D (I - 2 eta X^) - 2 eta (1/B) sum_b r_b x_b^T with X^ the batch moment of x_s. Isserlis
+ * (Wishart moments of X^) closes the recursion of v_kl = E D_kl^2 row by row:
+ *   v_kl [1 - (1 - 2 eta a_l)^2 - 4 eta^2 a_l^2 / B] = (4 eta^2 / B) a_l (S_k + rho_k),
+ *   S_k = sum_m a_m v_km, a_l = lambda_l + sigma^2, rho_k = sigma^2 lambda_k / (lambda_k + s^2),
+ * whose fixed point is
+ *   v_kl = eta c_l rho_k / (1 - eta T),  c_l = 1 / (B [1 - eta a_l (1 + 1/B)]),  T = sum_l a_l c_l.
+ * Its small-eta limit is §5.3's eta rho_k / B; the variance of u_k^T W u_k is v_kk.
+ */
+void gdata_sgd_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
+                              double *var)
+{
+    double s2 = sigma * sigma, T = 0;
+    for (int l = 0; l < d; l++) {
+        double a = lambda[l] + s2;
+        T += a / (B * (1 - eta * a * (1 + 1 / B)));
+    }
+    for (int k = 0; k < d; k++) {
+        double a = lambda[k] + s2, rho = s2 * lambda[k] / a;
+        double c = 1 / (B * (1 - eta * a * (1 + 1 / B)));
+        var[k] = 1 - eta * T > 0 && c > 0 ? eta * c * rho / (1 - eta * T) : INFINITY;
+    }
 }

@@ -104,8 +104,8 @@ void engine_free(engine *e)
         return;
     }
     free(e->gindex);
-    double *bufs[] = {e->x0,    e->xt,    e->out, e->gout, e->grad, e->w,  e->alpha,
-                      e->sigma, e->z,     e->gS,  e->gm,   e->gGW,  e->gGb, e->gW};
+    double *bufs[] = {e->x0,    e->xt, e->out, e->gout, e->grad, e->w,   e->alpha,
+                      e->sigma, e->z,  e->gS,  e->gm,   e->gGW,  e->gGb, e->gW};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
