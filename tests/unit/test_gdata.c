@@ -511,6 +511,68 @@ static void test_full_batch(void **st)
     gdata_free(&g);
 }
 
+/* W = P P^T by mini-batch SGD from a small aligned start (Q = 1e-3, h = d): the weight of mode
+ * k reaches the harmonic mean of Q and w* at tau = ln 2 / (8 lambda_k) (the two-layer logistic
+ * law, §2.5; tau = steps x eta), whatever sigma. Per replica the first crossing step of
+ * u_k^T W u_k (identity basis: the diagonal of P P^T); their mean over 24 replicas within 5 SE
+ * (their spread) plus the discrete-step bias (a step grows w by at most the factor 1 + 8 eta
+ * lambda, i.e. one step: eta) of ln 2 / (8 lambda) at sigma = 0.3 and 1; the balanced rate
+ * (ln 2 / (4 lambda), §2.6) is rejected by the same check. */
+static void test_symlinear_emergence(void **st)
+{
+    (void)st;
+    enum { d = 4, R = 24, B = 16 };
+    const char *sym[] = {"model.family=symlinear", "model.K=4"};
+    double eta = 0.002, lam[d], q[d];
+    for (int k = 0; k < d; k++)
+        lam[k] = 1.0 / (1 << k), q[k] = 1e-3;
+    gdata g;
+    gdata_init(&g, d, lam, q, 0.0, NULL);
+    g.aligned = 1;
+    engine_data ud = {.d = d, .gauss = &g};
+    double sigmas[2] = {0.3, 1.0};
+    for (int si = 0; si < 2; si++) {
+        double sg = sigmas[si];
+        long steps = (long)(2 * log(2.0) / (8 * lam[d - 1] * eta));
+        cfg_t c = lin_cfg_x(d, sg, B, eta, steps, 2, sym);
+        double tau[R][d];
+        for (int r = 0; r < R; r++) {
+            spec_train s;
+            spec_train_build(&s, &c, d, (uint64_t)(100 + r));
+            engine e;
+            engine_init(&e, &s, 8, &ud);
+            for (int k = 0; k < d; k++)
+                tau[r][k] = NAN;
+            while (e.step < steps) {
+                engine_step(&e);
+                for (int k = 0; k < d; k++) {
+                    double w = 0, ws = lam[k] / (lam[k] + sg * sg);
+                    for (int h = 0; h < d; h++)
+                        w += e.net.theta[h * d + k] * e.net.theta[h * d + k];
+                    if (isnan(tau[r][k]) && w >= 2 * q[k] * ws / (q[k] + ws))
+                        tau[r][k] = e.step * eta;
+                }
+            }
+            engine_free(&e);
+        }
+        int bad = 0, bad_balanced = 0;
+        for (int k = 0; k < d; k++) {
+            double m = 0, m2 = 0;
+            for (int r = 0; r < R; r++)
+                m += tau[r][k] / R, m2 += tau[r][k] * tau[r][k] / R;
+            double se = sqrt(fmax(0, m2 - m * m) * R / (R - 1) / R);
+            double pred = log(2.0) / (8 * lam[k]), tol = 5 * se + eta;
+            print_message("sigma %g lambda %g: emergence %.4f +- %.4f, ln 2/(8 lambda) %.4f\n", sg,
+                          lam[k], m, se, pred);
+            bad += !(fabs(m - pred) < tol);
+            bad_balanced += fabs(m - 2 * pred) < tol;
+        }
+        assert_int_equal(bad, 0);
+        assert_int_equal(bad_balanced, 0);
+    }
+    gdata_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_gaussian_equivalence),
         cmocka_unit_test(test_exact_grad),
         cmocka_unit_test(test_full_batch),
+        cmocka_unit_test(test_symlinear_emergence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
