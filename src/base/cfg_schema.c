@@ -419,7 +419,8 @@ const cfg_entry cfg_schema[] = {
     {FIELD(gaussian, precond), .type = CFG_ENUM, .def = "none", .enums = "none|edm",
      .restart = CFG_FIXED, .units = "",
      .help = "none: unweighted loss per level; edm: D = c_skip x + c_out V c_in x with weight "
-             "w(sigma) and level density p(ln sigma) (edm process, x0 objective)"},
+             "w(sigma) and level density p(ln sigma) (edm process, x0 objective; in run one "
+             "shared V, each sample's level drawn from p)"},
     {FIELD(gaussian, sigma_data), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e6,
      .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "x units",
      .help = "precond = edm: sigma_d of c_skip, c_out, c_in and w"},

@@ -80,8 +80,19 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
             "process", "SGD runs the EDM/VE process, expected gaussian.process = edm");
     rg_need(rg_is(cr, "gaussian", "objective", c->gaussian.objective, "x0"), msg, cr, "gaussian",
             "objective", "SGD predicts x0, expected gaussian.objective = x0");
-    rg_need(rg_is(cr, "gaussian", "precond", c->gaussian.precond, "none"), msg, cr, "gaussian",
-            "precond", "SGD trains the unweighted loss, expected gaussian.precond = none");
+    if (rg_is(cr, "gaussian", "precond", c->gaussian.precond, "edm")) {
+        /* one shared V over sampled levels (gaussian-theory.md §1.2, §2.3) */
+        rg_need(c->sweep.t.n == 0, msg, cr, "sweep", "t",
+                "a list of levels with gaussian.precond = edm, which samples the levels from "
+                "p(ln sigma) for one shared V, expected none");
+        rg_need(!c->model.bias, msg, cr, "model", "bias",
+                "true with gaussian.precond = edm, expected false (D = c_skip x + c_out V c_in x)");
+        rg_need(!rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full"), msg, cr,
+                "gaussian", "sgd_batch",
+                "full with gaussian.precond = edm, expected minibatch (the levels are sampled)");
+        rg_need(!rg_is(cr, "train", "data", c->train.data, "finite"), msg, cr, "train", "data",
+                "finite with gaussian.precond = edm, expected online");
+    }
     rg_need(rg_is(cr, "gaussian", "dynamics", c->gaussian.dynamics, "flow"), msg, cr, "gaussian",
             "dynamics",
             "SGD is compared with the gradient flow, expected gaussian.dynamics = flow");

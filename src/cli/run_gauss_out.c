@@ -33,6 +33,7 @@ typedef struct {
     double *ltrain; /* [ntask][nslot] training loss */
     int wl;         /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
     double s0, sT;  /* sigma_min, sigma_max */
+    int shared;     /* gaussian.precond = edm: one V for all levels, psi = c_skip + k v */
 } rg_in;
 
 typedef struct {
@@ -54,8 +55,20 @@ typedef struct {
     double *psi;   /* [n] */
 } rg_knots;
 
+/* Knots of the shared map's readout (psi = c_skip + k v, smooth in ln sigma): per decade. */
+#define RG_SHARED_PER_DECADE 64
+
 static void rg_knots_init(rg_knots *kn, const rg_in *in)
 {
+    if (in->shared) {
+        kn->n = (int)ceil(RG_SHARED_PER_DECADE * log10(in->sT / in->s0)) + 1;
+        kn->lo = kn->hi = 0;
+        kn->sigma = LOG_CALLOC((size_t)kn->n, sizeof(double));
+        kn->psi = LOG_CALLOC((size_t)kn->n, sizeof(double));
+        for (int j = 0; j < kn->n; j++)
+            kn->sigma[j] = in->s0 * pow(in->sT / in->s0, (double)j / (kn->n - 1));
+        return;
+    }
     double a = in->sigma[0], b = in->sigma[in->L - 1];
     kn->lo = a > in->s0 ? (int)ceil(RG_PER_DECADE * log10(a / in->s0)) : 0;
     kn->hi = in->sT > b ? (int)ceil(RG_PER_DECADE * log10(in->sT / b)) : 0;
@@ -85,6 +98,22 @@ static double rg_readout(rg_knots *kn, const rg_in *in, const gt_setup *s, doubl
         kn->psi[j] = psi && l >= 0 && l < in->L ? psi[l] : gt_psi(s, lam, q, kn->sigma[j], tau);
     }
     return gdata_gen_var_levels(kn->n, kn->sigma, kn->psi, in->s0, in->sT);
+}
+
+/* The shared map's readout: v = u_k^T V u_k gives psi(sigma) = c_skip + k v at every knot. */
+static double rg_readout_shared(rg_knots *kn, const rg_in *in, const gt_setup *s, double v)
+{
+    for (int j = 0; j < kn->n; j++)
+        kn->psi[j] = gt_shared_psi(s, v, kn->sigma[j]);
+    return gdata_gen_var_levels(kn->n, kn->sigma, kn->psi, in->s0, in->sT);
+}
+
+/* v of the shared map from psi observed at the weight level. */
+static double rg_shared_v(const rg_in *in, const gt_setup *s, double psi)
+{
+    double cs, k, ci, w;
+    gt_edm_coeffs(s->sigma_data, in->sigma[in->wl], &cs, &k, &ci, &w);
+    return (psi - cs) / k;
 }
 
 static const double *rg_row(const rg_in *in, int l, int r, int i)
@@ -195,7 +224,10 @@ static void rg_sgd(rg_res *r, const rg_in *in, const spec_gauss *g)
                 s += w, s2 += w * w, sl += rg_row(in, in->wl, q, i)[d + k];
                 for (int l = 0; l < in->L; l++)
                     psi[l] = rg_row(in, l, q, i)[k];
-                double v = rg_readout(&kn, in, &g->setup, lambda[k], g->q[k], in->tau[i], psi);
+                double v = in->shared ? rg_readout_shared(&kn, in, &g->setup,
+                                                          rg_shared_v(in, &g->setup, psi[in->wl]))
+                                      : rg_readout(&kn, in, &g->setup, lambda[k], g->q[k],
+                                                   in->tau[i], psi);
                 r->var_rep[(size_t)q * (size_t)in->nt * (size_t)d + at] = v;
                 sv += v;
             }
@@ -223,15 +255,26 @@ static void rg_gf(rg_res *r, const rg_in *in, const spec_gauss *g, gt_criterion 
     for (int k = 0; k < d; k++) {
         double lam = g->lambda[k], q = g->q[k], lv[2];
         double ends[2] = {0, INFINITY};
+        gt_law sl = gt_shared_law(&g->setup, lam, q);
         for (int e = 0; e < 2; e++)
-            lv[e] = rg_readout(&kn, in, &g->setup, lam, q, ends[e], NULL);
+            lv[e] = in->shared ? rg_readout_shared(&kn, in, &g->setup, gt_law_value(&sl, ends[e]))
+                               : rg_readout(&kn, in, &g->setup, lam, q, ends[e], NULL);
         double *row = &r->levels[(size_t)k * 3];
         row[0] = lv[0], row[1] = lv[1], row[2] = gt_criterion_mean(crit, lv[0], lv[1]);
         r->branch[k] = lv[1] > lv[0] ? 1 : lv[1] < lv[0] ? -1 : 0;
         for (int i = 0; i < in->nt; i++) {
             size_t at = (size_t)i * (size_t)d + (size_t)k;
-            r->gf_weight[at] = gt_psi(&g->setup, lam, q, in->sigma[in->wl], in->tau[i]);
-            r->gf_loss[at] = gt_mode_loss(&g->setup, lam, q, in->sigma[in->wl], in->tau[i]);
+            double sw = in->sigma[in->wl];
+            if (in->shared) {
+                double v = gt_law_value(&sl, in->tau[i]), a = lam + sw * sw;
+                double p = gt_shared_psi(&g->setup, v, sw) - lam / a;
+                r->gf_weight[at] = p + lam / a;
+                r->gf_loss[at] = a * p * p + sw * sw * lam / a;
+                r->gf_variance[at] = rg_readout_shared(&kn, in, &g->setup, v);
+                continue;
+            }
+            r->gf_weight[at] = gt_psi(&g->setup, lam, q, sw, in->tau[i]);
+            r->gf_loss[at] = gt_mode_loss(&g->setup, lam, q, sw, in->tau[i]);
             r->gf_variance[at] = rg_readout(&kn, in, &g->setup, lam, q, in->tau[i], NULL);
         }
     }
@@ -422,6 +465,7 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     gauss_theory_write(f, cr, g, &th);
     rg_in in = {.d = g->d, .ng = (int)GDATA_NOBS(g->d), .nslot = (int)c->observe.n_obs};
     in.s0 = g->setup.sigma_min, in.sT = g->setup.sigma_max;
+    in.shared = g->setup.precond == GT_PRECOND_EDM;
     rg_levels(&in, cr, tl, rg->eta);
     rg_gather(&in, tl->n, rec, nrec);
     rg_res r;
@@ -441,6 +485,11 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_min", in.s0);
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_max", in.sT);
     h5out_attr_str(f->file, "/gaussian/sgd", "basis", rg->g.U ? "random orthogonal" : "identity");
+    h5out_attr_str(f->file, "/gaussian/sgd", "levels",
+                   in.shared ? "sampled: one shared V, ln sigma ~ N(p_mean, p_std^2), EDM weight "
+                               "and preconditioning; weight: c_skip + c_out c_in u_k^T V u_k at "
+                               "weight_sigma; gf: the shared map's law (gt_shared_law)"
+                             : "fixed: one independent W per level");
     rg_write_main(f, &in, &r);
     rg_write_levels(f, &in);
     rg_write_gf(f, &in, &r);

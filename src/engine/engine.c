@@ -93,6 +93,14 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->alpha = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->sigma = LOG_CALLOC((size_t)e->B, sizeof(double));
     if (ud && ud->gauss) engine_init_gauss(e, ud->gauss, s->full_batch);
+    e->precond = s->precond;
+    e->sigma_data = s->sigma_data;
+    if (e->precond) {
+        e->xin = LOG_CALLOC((size_t)bmax * (size_t)d, sizeof(double));
+        e->cskip = LOG_CALLOC((size_t)e->B, sizeof(double));
+        e->cout = LOG_CALLOC((size_t)e->B, sizeof(double));
+        e->cin = LOG_CALLOC((size_t)e->B, sizeof(double));
+    }
 }
 
 void engine_free(engine *e)
@@ -104,8 +112,8 @@ void engine_free(engine *e)
         return;
     }
     free(e->gindex);
-    double *bufs[] = {e->x0,    e->xt, e->out, e->gout, e->grad, e->w,   e->alpha,
-                      e->sigma, e->z,  e->gS,  e->gm,   e->gGW,  e->gGb, e->gW};
+    double *bufs[] = {e->x0, e->xt, e->out, e->gout, e->grad, e->w,   e->alpha, e->sigma, e->z,
+                      e->gS, e->gm, e->gGW, e->gGb,  e->gW,   e->xin, e->cskip, e->cout,  e->cin};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
@@ -135,6 +143,28 @@ static void engine_x0(const engine *e, uint64_t g, uint64_t ix, double *x0)
     memcpy(x0, &e->ud->rows[(size_t)r * (size_t)e->d], (size_t)e->d * sizeof(double));
 }
 
+/* EDM preconditioning of sample b (gaussian-theory.md §1.2): its coefficients, the loss weight
+ * w(sigma) and the model's input c_in x_t. */
+static void engine_precond_sample(engine *e, int b)
+{
+    double k, w;
+    size_t d = (size_t)e->d;
+    gt_edm_coeffs(e->sigma_data, e->sigma[b], &e->cskip[b], &k, &e->cin[b], &w);
+    e->cout[b] = k / e->cin[b];
+    e->w[b] *= w;
+    for (size_t i = 0; i < d; i++)
+        e->xin[(size_t)b * d + i] = e->cin[b] * e->xt[(size_t)b * d + i];
+}
+
+/* out = c_skip x_t + c_out out, per sample (n samples, coefficients cs, co). */
+static void engine_precond_out(int n, int d, const double *cs, const double *co, const double *xt,
+                               double *out)
+{
+    for (size_t b = 0; b < (size_t)n; b++)
+        for (size_t i = 0; i < (size_t)d; i++)
+            out[b * (size_t)d + i] = cs[b] * xt[b * (size_t)d + i] + co[b] * out[b * (size_t)d + i];
+}
+
 static void engine_batch(engine *e)
 {
     size_t d = (size_t)e->d;
@@ -160,6 +190,7 @@ static void engine_batch(engine *e)
         if (!gd) engine_x0(e, g, ix, &e->x0[b * d]);
         diff_forward(e->alpha[b], e->sigma[b], e->seed, e->task, in, d, &e->x0[b * d],
                      &e->xt[b * d]);
+        if (e->precond) engine_precond_sample(e, b);
     }
 }
 
@@ -223,17 +254,42 @@ void engine_step(engine *e)
         return;
     }
     engine_batch(e);
-    model_forward(&e->net, e->B, e->xt, e->out);
+    const double *in = e->precond ? e->xin : e->xt;
+    model_forward(&e->net, e->B, in, e->out);
     if (e->fixed_skip) engine_add_skip(e, e->B, e->xt, e->alpha, e->out);
+    if (e->precond) engine_precond_out(e->B, e->d, e->cskip, e->cout, e->xt, e->out);
     e->loss_sum += loss_eval(e->B, e->d, e->w, e->x0, e->out, e->gout) / e->d;
     e->loss_n++;
-    model_backward_set(&e->net, e->B, e->xt, e->gout, e->grad);
+    if (e->precond) /* dL/dF = c_out dL/dD */
+        for (size_t b = 0; b < (size_t)e->B; b++)
+            cblas_dscal(e->d, e->cout[b], &e->gout[b * (size_t)e->d], 1);
+    model_backward_set(&e->net, e->B, in, e->gout, e->grad);
     optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
     e->step++;
 }
 
+/* The EDM coefficients at the task's time (c_skip, c_out, c_in). */
+static void engine_precond_at_t(const engine *e, double *cs, double *co, double *ci)
+{
+    double al, sg, k, w;
+    diff_coeffs(&e->sch, e->times.t, &al, &sg);
+    gt_edm_coeffs(e->sigma_data, sg, cs, &k, ci, &w);
+    *co = k / *ci;
+}
+
 void engine_denoise(engine *e, int n, const double *xt, double alpha, double *out)
 {
+    if (e->precond) {
+        double cs, co, ci;
+        engine_precond_at_t(e, &cs, &co, &ci);
+        for (size_t j = 0; j < (size_t)n * (size_t)e->d; j++)
+            e->xin[j] = ci * xt[j];
+        model_forward(&e->net, n, e->xin, out);
+        for (int b = 0; b < n; b++)
+            engine_precond_out(1, e->d, &cs, &co, &xt[(size_t)b * (size_t)e->d],
+                               &out[(size_t)b * (size_t)e->d]);
+        return;
+    }
     model_forward(&e->net, n, xt, out);
     if (!e->fixed_skip) return;
     double al[1] = {alpha};
@@ -265,6 +321,20 @@ int engine_linear_weights(const engine *e, double *W, const double **b)
     /* theta = P^T (h x d): W = P P^T = theta^T theta */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)e->net.s.K, 1.0, e->net.theta,
                 d, e->net.theta, d, 0.0, W, d);
+    return 0;
+}
+
+int engine_denoiser_weights(const engine *e, double *W, const double **b)
+{
+    int r = engine_linear_weights(e, W, b);
+    if (r != 0 || !e->precond) return r;
+    if (*b) LOG_DIE("gaussian.precond = edm with a bias: not supported");
+    double cs, co, ci;
+    engine_precond_at_t(e, &cs, &co, &ci);
+    size_t d = (size_t)e->d;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            W[i * d + j] = co * ci * W[i * d + j] + (i == j ? cs : 0);
     return 0;
 }
 

@@ -308,7 +308,7 @@ void observe_now(observer *o, engine *e)
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     sc[OBS_GRAM_MIN] = engine_gram_min_eig(e);
     const double *b;
-    if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
+    if (o->gobs && engine_denoiser_weights(e, o->gW, &b) == 0)
         gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);
     o->n_points++;
 }

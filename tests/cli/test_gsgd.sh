@@ -128,3 +128,20 @@ for v in lead batch2 nosigma; do
     if $GSC stationary "$GSD/stat.h5" $v >/dev/null 2>&1; then fail gsgd:stationary-rejects-$v "accepted"
     else pass gsgd:stationary-rejects-$v; fi
 done
+
+# Sampled levels with EDM weighting and preconditioning (gaussian.precond = edm): one shared V,
+# ln sigma ~ N(p_mean, p_std^2) per sample, D = c_skip x + c_out V c_in x, weight w(sigma). gf is
+# the shared map's exact flow (recomputed independently by the check to 1e-9); SGD's replica
+# mean follows it within its noise; the law without w(sigma) is rejected.
+GPC0="--set mcm.d=16 --set gaussian.precond=edm --set diffusion.t=1 --set train.steps_alpha=10000 --set observe.n_obs=40 --set observe.n_eval=16 --set gaussian.tau_max=1000"
+GPC="$GPC0 --set sweep.t=none"
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/pc.h5" $GPC --set run.n_seeds=8 --quiet
+check gsgd:precond-layout $GSC layout "$GSD/pc.h5"
+check gsgd:precond-follows-shared-flow $GSC shared "$GSD/pc.h5"
+if $GSC shared "$GSD/pc.h5" noweight >/dev/null 2>&1; then fail gsgd:precond-rejects-unweighted "accepted"
+else pass gsgd:precond-rejects-unweighted; fi
+cli_expect_rc gsgd:precond-symlinear 0 "wrote" "$BIN" run "$GINI" -o "$GSD/pcs.h5" $GPC --set run.n_seeds=2 \
+    --set model.family=symlinear --set model.K=16 --set gaussian.model=twolayer --set gaussian.init_q=0.1
+check gsgd:precond-symlinear-layout $GSC layout "$GSD/pcs.h5"
+check_usage gsgd:bad-precond-levels "samples the levels from p(ln sigma) for one shared V" "$GSD/bad.h5" \
+    "$BIN" run "$GINI" -o "$GSD/bad.h5" $GPC0 --set sweep.t=0.5,1

@@ -19,6 +19,7 @@ tests/cli/test_gsgd.sh. Exit 0 when the check holds.
   gsgd_check.py finite-spectrum FILE [FACTOR]   u_k^T S u_k: mean lambda_k, variance 2 lambda^2/n
   gsgd_check.py finite-sgd FILE [population]    mini-batch SGD settles at S (S + sigma^2)^-1
   gsgd_check.py stationary FILE [VARIANT]       SGD fluctuation = /gaussian/sgd/stationary_var
+  gsgd_check.py shared FILE [noweight]          precond = edm: SGD follows the shared V's flow
 
 flow: the SGD mean follows discrete GD exactly (the expected gradient is linear in W), which
 departs from the flow by at most |Q - w*| eta a / e per mode (a = lambda + sigma^2). The
@@ -62,6 +63,10 @@ def layout(path):
     assert np.all(np.isfinite(g["sgd/variance"][()])) and np.all(g["sgd/variance"][()] > 0)
     # aligned start: every mode at Q, no off-diagonal part, at step 0
     q = g["init_q"][()]
+    lv = g["sgd"].attrs.get("levels", "fixed")
+    if (lv.decode() if isinstance(lv, bytes) else lv).startswith("sampled"):
+        sd, sw = float(_cfg(f)["gaussian.sigma_data"]), g["sgd"].attrs["weight_sigma"]
+        q = (sd ** 2 + sw * sd * q) / (sw ** 2 + sd ** 2)  # c_skip + c_out c_in Q
     assert np.allclose(g["sgd/weight"][0], q, atol=1e-12), "step 0 is not the aligned start"
     assert np.max(g["sgd/offdiag"][:, :, 0]) < 1e-10, "step 0 has an off-diagonal part"
     # the per-mode losses sum to the population loss (zero mean, no bias)
@@ -287,9 +292,54 @@ def stationary(path, variant="exact", t_from="0.01"):
     assert abs(mean - 1) < 5 * se, "stationary variance off the prediction"
 
 
+def _shared_law(lam, cfg, sw, weight=True):
+    """One shared V over ln sigma ~ N(p_mean, p_std^2) with EDM weight and preconditioning:
+    dv/dtau = -2 (A v - B), A = E[w k^2 (lam + s^2)], B = E[w k (lam - c_skip (lam + s^2))]
+    (numpy trapezoid in z, written independently of gtheory.c); weight=False drops w(sigma)
+    (a wrong variant). Returns A, B and c_skip, k at the weight level sw."""
+    pm, ps, sd = (float(cfg["gaussian." + k]) for k in ("p_mean", "p_std", "sigma_data"))
+    z = np.linspace(-12, 12, 4001)
+    p = np.exp(-0.5 * z ** 2) / np.sqrt(2 * np.pi)
+    s = np.exp(pm + ps * z)[None, :]
+    cs, k = sd ** 2 / (s ** 2 + sd ** 2), s * sd / (s ** 2 + sd ** 2)
+    w = (s ** 2 + sd ** 2) / (s * sd) ** 2 if weight else 1.0
+    a = lam[:, None] + s ** 2
+    A = np.trapz(p * w * k ** 2 * a, z, axis=1)
+    B = np.trapz(p * w * k * (lam[:, None] - cs * a), z, axis=1)
+    return A, B, sd ** 2 / (sw ** 2 + sd ** 2), sw * sd / (sw ** 2 + sd ** 2)
+
+
+def shared(path, variant="exact"):
+    """gaussian.precond = edm (one shared V, sampled levels): /gaussian/sgd/gf/weight equals the
+    shared map's flow recomputed here (1e-9), and the SGD replica mean of c_skip + k u_k^T V u_k
+    at weight_sigma lies within c SE + the discrete-GD gap k |Q - v*| A eta / e of it at every
+    time and mode (c: Student's t quantile, R - 1 dof, family-wise level 1e-3 over them) (the mean SGD step is GD exactly: the expected gradient is linear in V).
+    variant = noweight (w(sigma) left out of the law) must fail."""
+    f = h5py.File(path, "r")
+    g, cfg = f["gaussian/sgd"], _cfg(f)
+    lam, q = f["gaussian/lambda"][()], f["gaussian/init_q"][()]
+    tau, eta, sw = g["tau"][()], g.attrs["eta"], g.attrs["weight_sigma"]
+    A, B, cs, k = _shared_law(lam, cfg, sw, variant != "noweight")
+    vs = B / A
+    pred = cs + k * (vs[None, :] + (q - vs)[None, :] * np.exp(-2 * A[None, :] * tau[:, None]))
+    if variant == "exact":
+        e = np.max(np.abs(pred - g["gf/weight"][()]))
+        print("gf/weight vs the shared law recomputed: %.3g" % e)
+        assert e < 1e-9, "gf/weight is not the shared map's flow"
+    # Bonferroni: the t quantile (R - 1 dof, replica SE) at family-wise level 1e-3 over every
+    # (time, mode) value, in place of 5 SE, which the noisy SE of few replicas breaks
+    from scipy.stats import t as student
+    R, N = g.attrs["n_replicas"], pred.size
+    c = student.ppf(1 - 1e-3 / (2 * N), R - 1)
+    tol = c * g["weight_se"][()] + (k * np.abs(q - vs) * A * eta / np.e)[None, :]
+    worst = np.max(np.abs(g["weight"][()] - pred) / tol)
+    print("%s: largest |w_sgd - w_gf| / (%.2f SE + GD gap) = %.3f" % (variant, c, worst))
+    assert worst < 1, "SGD leaves the shared map's gradient flow"
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"layout": layout, "alpha": alpha, "flow": flow, "theory": theory, "close": close,
      "empirical": empirical, "planted": planted, "planted-check": planted_check,
      "finite-gd": finite_gd, "finite-spectrum": finite_spectrum, "finite-sgd": finite_sgd,
-     "stationary": stationary}[cmd](*args)
+     "stationary": stationary, "shared": shared}[cmd](*args)
