@@ -72,6 +72,8 @@ double gdata_exact_grad(int d, const double *S, const double *m, double sigma, c
  * gaussian-theory.md §5.3); INFINITY where SGD has no stationary state. */
 void gdata_sgd_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
                               double *var);
+/* U^T W U (row-major d x d) of W (row-major); work: d x d. */
+void gdata_eigen_view(const gdata *g, const double *W, double *out, double *work);
 /* The generated variance of a mode (§3.1) when the denoiser weight along it is psi[j] at the
  * levels sigma[j] (ascending, n >= 1), linear in ln sigma between them and constant beyond:
  * sT^2 exp(-2 int_{ln s0}^{ln sT} (1 - psi) d ln s), exact for that interpolation. */

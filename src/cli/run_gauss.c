@@ -92,6 +92,10 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
                 "full with gaussian.precond = edm, expected minibatch (the levels are sampled)");
         rg_need(!rg_is(cr, "train", "data", c->train.data, "finite"), msg, cr, "train", "data",
                 "finite with gaussian.precond = edm, expected online");
+        rg_need(rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned"), msg, cr,
+                "gaussian", "sgd_init",
+                "model with gaussian.precond = edm, expected aligned (the shared map's readout "
+                "is per mode)");
     }
     rg_need(rg_is(cr, "gaussian", "dynamics", c->gaussian.dynamics, "flow"), msg, cr, "gaussian",
             "dynamics",
@@ -127,7 +131,16 @@ static void rg_check_data(const cfg_resolved *cr, char *msg)
             "noise",
             "frozen with gaussian.sgd_batch = full, which averages the loss over the noise "
             "exactly, expected redrawn");
-    double n = (double)spec_n_train(c, (int)c->mcm.d.v[0]);
+    double n = (double)spec_n_train(c, (int)c->mcm.d.v[0]), d = (double)c->mcm.d.v[0];
+    double levels = c->sweep.t.n > 0 ? c->sweep.t.n : 1;
+    double gib =
+        8.0 * d * d * levels * (double)c->run.n_seeds * (double)c->observe.n_obs / 1073741824.0;
+    rg_need(rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned") || gib <= 4, msg, cr,
+            "gaussian", "sgd_init",
+            "model keeps U^T W U of every observation of every task on every rank for the "
+            "time-ordered PF-ODE (%.3g GiB), expected at most 4 GiB: fewer observations, levels "
+            "or replicas, or a smaller d",
+            gib);
     rg_need(!finite || n <= 1e8, msg, cr, "train", "n_train_alpha",
             "%.4g training samples: the run builds every replica's second moment (O(n d^2)), "
             "expected at most 1e8",
@@ -152,9 +165,11 @@ double run_gauss_bytes(const cfg_resolved *cr)
                  (double)cr->v.run.n_seeds;
     int full = rg_is(cr, "gaussian", "sgd_batch", cr->v.gaussian.sgd_batch, "full");
     int finite = cr->v.train.data != 0;
-    /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output */
+    int aligned = rg_is(cr, "gaussian", "sgd_init", cr->v.gaussian.sgd_init, "aligned");
+    /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output; not
+     * aligned: U^T W U of every observation and the PF-ODE's 14 matrices */
     return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d + (full ? 3 * d * d : 0) +
-                  (finite ? 6 * d * d + obs : 0));
+                  (finite ? 6 * d * d + obs : 0) + (aligned ? 0 : obs * d / 2 + 14 * d * d));
 }
 
 void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)

@@ -12,6 +12,7 @@
 #include "cli/run_gauss.h"
 
 #include "base/log.h"
+#include "core/gpfode.h"
 #include "engine/observe.h"
 #include "parallel/par.h"
 #include "spec/spec.h"
@@ -34,11 +35,13 @@ typedef struct {
     int wl;         /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
     double s0, sT;  /* sigma_min, sigma_max */
     int shared;     /* gaussian.precond = edm: one V for all levels, psi = c_skip + k v */
+    int full;       /* not aligned: rows carry U^T W U, the readout is the time-ordered PF-ODE */
 } rg_in;
 
 typedef struct {
     double *weight, *weight_se, *loss, *variance, *kl; /* [nt][d] ([nt][2]) replica means */
     double *var_rep;                                   /* [R][nt][d] */
+    double *var_diag; /* full: [nt][d] the diagonal readout (off-diagonal parts dropped) */
     double *gf_weight, *gf_loss, *gf_variance, *gf_kl; /* gradient flow, same levels */
     double *levels;                                    /* [d][3] initial, final, target */
     double *emerge, *gf_emerge, *branch;               /* [d] */
@@ -193,6 +196,7 @@ static void rg_alloc(rg_res *r, const rg_in *in)
     r->kl = LOG_CALLOC((size_t)in->nt * 2, sizeof(double));
     r->gf_kl = LOG_CALLOC((size_t)in->nt * 2, sizeof(double));
     r->var_rep = LOG_CALLOC(td * (size_t)in->R, sizeof(double));
+    r->var_diag = LOG_CALLOC(td, sizeof(double));
     r->levels = LOG_CALLOC(d * 3, sizeof(double));
     r->emerge = LOG_CALLOC(d, sizeof(double));
     r->gf_emerge = LOG_CALLOC(d, sizeof(double));
@@ -202,8 +206,49 @@ static void rg_alloc(rg_res *r, const rg_in *in)
 static void rg_res_free(rg_res *r)
 {
     free(r->weight), free(r->weight_se), free(r->loss), free(r->variance), free(r->kl);
-    free(r->var_rep), free(r->gf_weight), free(r->gf_loss), free(r->gf_variance);
+    free(r->var_rep), free(r->var_diag), free(r->gf_weight), free(r->gf_loss), free(r->gf_variance);
     free(r->gf_kl), free(r->levels), free(r->emerge), free(r->gf_emerge), free(r->branch);
+}
+
+/* RK4 steps per interval of the time-ordered PF-ODE (relative error ~1e-8 at these knots) */
+#define RG_ODE_NSUB 16
+
+/* Not aligned: every replica's generated covariance by the time-ordered PF-ODE through U^T W U
+ * of the trained levels (the gradient flow's diagonal outside them), its diagonal as var_rep
+ * and its KL (both directions, non-aligned form) as klr; (replica, time) pairs dealt over the
+ * ranks and summed. The diagonal readout moves to var_diag. */
+static void rg_sgd_ode(rg_res *r, const rg_in *in, const spec_gauss *g, rg_knots *kn, double *klr)
+{
+    int d = in->d, R = in->R, nt = in->nt, rank = log_rank(), size = log_size();
+    size_t td = (size_t)nt * (size_t)d, n = (size_t)kn->n;
+    memcpy(r->var_diag, r->variance, td * sizeof(double));
+    memset(r->var_rep, 0, (size_t)R * td * sizeof(double));
+    memset(klr, 0, (size_t)R * (size_t)nt * 2 * sizeof(double));
+    const double **Wk = LOG_CALLOC(n, sizeof(double *));
+    double *psi = LOG_CALLOC(n * (size_t)d, sizeof(double));
+    for (int q = 0; q < R; q++)
+        for (int i = 0; i < nt; i++) {
+            size_t at = (size_t)q * (size_t)nt + (size_t)i;
+            if ((int)(at % (size_t)size) != rank) continue;
+            for (size_t j = 0; j < n; j++) {
+                int l = (int)j - kn->lo;
+                Wk[j] = l >= 0 && l < in->L ? rg_row(in, l, q, i) + GDATA_NOBS(d) : NULL;
+                for (int k = 0; k < d && !Wk[j]; k++)
+                    psi[j * (size_t)d + (size_t)k] =
+                        gt_psi(&g->setup, g->lambda[k], g->q[k], kn->sigma[j], in->tau[i]);
+            }
+            if (gpfode_gen_cov(d, kn->n, kn->sigma, Wk, psi, in->s0, in->sT, RG_ODE_NSUB, g->lambda,
+                               &r->var_rep[at * (size_t)d], &klr[2 * at]) != 0)
+                LOG_DIE("the PF-ODE knots do not span [sigma_min, sigma_max]");
+        }
+    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, r->var_rep, (int)((size_t)R * td), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD));
+    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, klr, R * nt * 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    memset(r->variance, 0, td * sizeof(double));
+    for (int q = 0; q < R; q++)
+        for (size_t j = 0; j < td; j++)
+            r->variance[j] += r->var_rep[(size_t)q * td + j] / R;
+    free(Wk), free(psi);
 }
 
 /* Replica means (and the standard error of the weight) at the weight level; generated
@@ -234,13 +279,19 @@ static void rg_sgd(rg_res *r, const rg_in *in, const spec_gauss *g)
             r->weight[at] = s / R, r->loss[at] = sl / R, r->variance[at] = sv / R;
             r->weight_se[at] = R > 1 ? sqrt(fmax(0, (s2 - s * s / R) / (R - 1)) / R) : NAN;
         }
+    double *klr = LOG_CALLOC((size_t)R * (size_t)in->nt * 2, sizeof(double));
     for (int i = 0; i < in->nt; i++)
         for (int q = 0; q < R; q++) {
-            double a, b;
-            gt_kl(d, lambda, &r->var_rep[((size_t)q * (size_t)in->nt + (size_t)i) * (size_t)d], &a,
-                  &b);
-            r->kl[2 * i] += a / R, r->kl[2 * i + 1] += b / R;
+            size_t at = (size_t)q * (size_t)in->nt + (size_t)i;
+            gt_kl(d, lambda, &r->var_rep[at * (size_t)d], &klr[2 * at], &klr[2 * at + 1]);
         }
+    if (in->full) rg_sgd_ode(r, in, g, &kn, klr);
+    for (int i = 0; i < in->nt; i++)
+        for (int q = 0; q < R; q++) {
+            size_t at = (size_t)q * (size_t)in->nt + (size_t)i;
+            r->kl[2 * i] += klr[2 * at] / R, r->kl[2 * i + 1] += klr[2 * at + 1] / R;
+        }
+    free(klr);
     free(psi);
     rg_knots_free(&kn);
 }
@@ -388,13 +439,20 @@ static void rg_write_main(h5out_file *f, const rg_in *in, const rg_res *r)
                     "[time][mode] generated variance lambda~_k (§3.1, PF-ODE from sigma_max to "
                     "sigma_min) with psi_k the current SGD weights at the trained levels, linear "
                     "in ln sigma between them, and the gradient flow of the same tau outside "
-                    "them (16 knots per decade); mean over replicas",
+                    "them (16 knots per decade; not aligned, attribute readout: the "
+                    "time-ordered PF-ODE of U^T W U, core/gpfode.h); mean over replicas",
                     "x units^2");
     h5out_write_all(f, "/gaussian/sgd/variance_replicas", D, 3, rtd, r->var_rep,
                     "[replica][time][mode] the same per replica", "x units^2");
+    if (in->full)
+        h5out_write_all(f, "/gaussian/sgd/variance_diag", D, 2, td, r->var_diag,
+                        "[time][mode] (not aligned) the diagonal readout: the same PF-ODE with "
+                        "the off-diagonal parts of U^T W U dropped, mean over replicas",
+                        "x units^2");
     h5out_write_all(f, "/gaussian/sgd/kl", D, 2, t2, r->kl,
-                    "[time][KL(gen || data), KL(data || gen)] of each replica's aligned "
-                    "Gaussians (§3.6), mean over replicas",
+                    "[time][KL(gen || data), KL(data || gen)] of each replica's generated "
+                    "Gaussian against the data (§3.6; not aligned: the full form), mean over "
+                    "replicas",
                     "nats");
     h5out_write_all(f, "/gaussian/sgd/variance_levels", D, 2, lv, r->levels,
                     "[mode][tau = 0, tau -> inf, target] of the gradient flow with the same "
@@ -464,6 +522,8 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     gauss_theory_compute(g, &th);
     gauss_theory_write(f, cr, g, &th);
     rg_in in = {.d = g->d, .ng = (int)GDATA_NOBS(g->d), .nslot = (int)c->observe.n_obs};
+    in.full = !rg->g.aligned;
+    if (in.full) in.ng += g->d * g->d;
     in.s0 = g->setup.sigma_min, in.sT = g->setup.sigma_max;
     in.shared = g->setup.precond == GT_PRECOND_EDM;
     rg_levels(&in, cr, tl, rg->eta);
@@ -485,6 +545,9 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_min", in.s0);
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_max", in.sT);
     h5out_attr_str(f->file, "/gaussian/sgd", "basis", rg->g.U ? "random orthogonal" : "identity");
+    h5out_attr_str(f->file, "/gaussian/sgd", "readout",
+                   in.full ? "time-ordered PF-ODE of U^T W U (RK4, 16 steps per interval)"
+                           : "per mode, exact for the aligned weights");
     h5out_attr_str(f->file, "/gaussian/sgd", "levels",
                    in.shared ? "sampled: one shared V, ln sigma ~ N(p_mean, p_std^2), EDM weight "
                                "and preconditioning; weight: c_skip + c_out c_in u_k^T V u_k at "

@@ -321,3 +321,17 @@ void gdata_sgd_stationary_var(int d, const double *lambda, double sigma, double 
         var[k] = 1 - eta * T > 0 && c > 0 ? eta * c * rho / (1 - eta * T) : INFINITY;
     }
 }
+
+void gdata_eigen_view(const gdata *g, const double *W, double *out, double *work)
+{
+    size_t d = (size_t)g->d;
+    if (!g->U) {
+        memcpy(out, W, d * d * sizeof(double));
+        return;
+    }
+    /* M (row-major read of U) has rows u_k^T: U^T W U = M W M^T */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, W, g->d, g->U, g->d,
+                0.0, work, g->d);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->d, g->d, g->d, 1.0, g->U, g->d, work,
+                g->d, 0.0, out, g->d);
+}

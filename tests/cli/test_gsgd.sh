@@ -145,3 +145,16 @@ cli_expect_rc gsgd:precond-symlinear 0 "wrote" "$BIN" run "$GINI" -o "$GSD/pcs.h
 check gsgd:precond-symlinear-layout $GSC layout "$GSD/pcs.h5"
 check_usage gsgd:bad-precond-levels "samples the levels from p(ln sigma) for one shared V" "$GSD/bad.h5" \
     "$BIN" run "$GINI" -o "$GSD/bad.h5" $GPC0 --set sweep.t=0.5,1
+
+# Not aligned (gaussian.sgd_init = model): the generated variances by the time-ordered PF-ODE
+# of U^T W U (core/gpfode.h). W(0) = 0 under full-batch GD stays aligned: the PF-ODE equals the
+# per-mode closed form to its integration error; a random start: the diagonal readout misses
+# while the off-diagonal part lasts and agrees once GD has removed it; 1 vs 2 ranks.
+GNA="--set mcm.d=16 --set gaussian.sgd_init=model --set gaussian.init_q=0 --set gaussian.sgd_batch=full --set train.steps_alpha=3000 --set observe.n_obs=30 --set observe.n_eval=16"
+cli_expect_rc gsgd:ode-run 0 "wrote" "$BIN" run "$GINI" -o "$GSD/na0.h5" $GNA
+check gsgd:ode-layout $GSC layout "$GSD/na0.h5"
+check gsgd:ode-aligned-equals-closed-form $GSC ode "$GSD/na0.h5" aligned
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/na0b.h5" $GNA --quiet
+check gsgd:ode-two-ranks-same $GSC close "$GSD/na0.h5" "$GSD/na0b.h5" 1e-9
+"$BIN" run "$GINI" -o "$GSD/na1.h5" $GNA --set model.init2=small --set model.init2_scale=0.5 --quiet
+check gsgd:ode-nonaligned $GSC ode "$GSD/na1.h5" nonaligned
