@@ -239,7 +239,9 @@ void run_gauss_write_data(h5out_file *f, const run_gauss *rg, const cfg_resolved
         return;
     }
     int lin = cfg_enum_is(cfg_find("model", "family"), c->model.family, "linear");
-    if (!lin || c->model.bias || c->gaussian.mean != 0 || c->gaussian.sgd_batch != 0) return;
+    if (!lin || c->model.bias || c->gaussian.mean != 0 || c->gaussian.sgd_batch != 0 ||
+        c->gaussian.precond != 0)
+        return;
     double *v = LOG_CALLOC((size_t)L * (size_t)d, sizeof(double));
     for (int l = 0; l < L; l++)
         gdata_sgd_stationary_var(d, rg->g.lambda, sigma[l], rg->eta, (double)c->train.batch,
