@@ -20,6 +20,7 @@ typedef struct {
     double *U;      /* [d][d] column-major, column k = u_k; NULL: the identity */
     double sbar;    /* tr Sigma / d: the variance of the mean clone */
     int aligned;    /* initialise denoisers aligned (gdata_init_linear, gdata_init_sym) */
+    int full_view;  /* observers keep U^T W U too (not aligned, or a finite training set) */
 } gdata;
 
 /* Scalars of one observation in the eigenbasis, after the 2 d per-mode values. */

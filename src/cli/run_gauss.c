@@ -135,11 +135,13 @@ static void rg_check_data(const cfg_resolved *cr, char *msg)
     double levels = c->sweep.t.n > 0 ? c->sweep.t.n : 1;
     double gib =
         8.0 * d * d * levels * (double)c->run.n_seeds * (double)c->observe.n_obs / 1073741824.0;
-    rg_need(rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned") || gib <= 4, msg, cr,
-            "gaussian", "sgd_init",
-            "model keeps U^T W U of every observation of every task on every rank for the "
+    int view = !rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned") || finite;
+    rg_need(!view || gib <= 4, msg, cr, finite ? "train" : "gaussian", finite ? "data" : "sgd_init",
+            "%s keeps U^T W U of every observation of every task on every rank for the "
             "time-ordered PF-ODE (%.3g GiB), expected at most 4 GiB: fewer observations, levels "
             "or replicas, or a smaller d",
+            finite ? "finite (a W learned from a finite set is not aligned with U)"
+                   : "model (not aligned)",
             gib);
     rg_need(!finite || n <= 1e8, msg, cr, "train", "n_train_alpha",
             "%.4g training samples: the run builds every replica's second moment (O(n d^2)), "
@@ -165,7 +167,7 @@ double run_gauss_bytes(const cfg_resolved *cr)
                  (double)cr->v.run.n_seeds;
     int full = rg_is(cr, "gaussian", "sgd_batch", cr->v.gaussian.sgd_batch, "full");
     int finite = cr->v.train.data != 0;
-    int aligned = rg_is(cr, "gaussian", "sgd_init", cr->v.gaussian.sgd_init, "aligned");
+    int aligned = rg_is(cr, "gaussian", "sgd_init", cr->v.gaussian.sgd_init, "aligned") && !finite;
     /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output; not
      * aligned: U^T W U of every observation and the PF-ODE's 14 matrices */
     return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d + (full ? 3 * d * d : 0) +
@@ -196,6 +198,8 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
     gdata_init(&rg->g, d, rg->sg.lambda, rg->sg.q, c->gaussian.mean, U);
     free(U);
     rg->g.aligned = rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned");
+    /* a finite set's W drifts into the sample eigenbasis: not aligned with U either */
+    rg->g.full_view = !rg->g.aligned || c->train.data != 0;
     rg->ed = (engine_data){.d = d, .gauss = &rg->g};
     double lo = INFINITY, hi = 0;
     for (int k = 0; k < d; k++)

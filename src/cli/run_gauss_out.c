@@ -35,7 +35,7 @@ typedef struct {
     int wl;         /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
     double s0, sT;  /* sigma_min, sigma_max */
     int shared;     /* gaussian.precond = edm: one V for all levels, psi = c_skip + k v */
-    int full;       /* not aligned: rows carry U^T W U, the readout is the time-ordered PF-ODE */
+    int full;       /* not aligned or finite data: rows carry U^T W U, the readout is the PF-ODE */
 } rg_in;
 
 typedef struct {
@@ -439,21 +439,23 @@ static void rg_write_main(h5out_file *f, const rg_in *in, const rg_res *r)
                     "[time][mode] generated variance lambda~_k (§3.1, PF-ODE from sigma_max to "
                     "sigma_min) with psi_k the current SGD weights at the trained levels, linear "
                     "in ln sigma between them, and the gradient flow of the same tau outside "
-                    "them (16 knots per decade; not aligned, attribute readout: the "
+                    "them (16 knots per decade; not aligned or finite data, attribute readout: the "
                     "time-ordered PF-ODE of U^T W U, core/gpfode.h); mean over replicas",
                     "x units^2");
     h5out_write_all(f, "/gaussian/sgd/variance_replicas", D, 3, rtd, r->var_rep,
                     "[replica][time][mode] the same per replica", "x units^2");
     if (in->full)
-        h5out_write_all(f, "/gaussian/sgd/variance_diag", D, 2, td, r->var_diag,
-                        "[time][mode] (not aligned) the diagonal readout: the same PF-ODE with "
-                        "the off-diagonal parts of U^T W U dropped, mean over replicas",
-                        "x units^2");
-    h5out_write_all(f, "/gaussian/sgd/kl", D, 2, t2, r->kl,
-                    "[time][KL(gen || data), KL(data || gen)] of each replica's generated "
-                    "Gaussian against the data (§3.6; not aligned: the full form), mean over "
-                    "replicas",
-                    "nats");
+        h5out_write_all(
+            f, "/gaussian/sgd/variance_diag", D, 2, td, r->var_diag,
+            "[time][mode] (not aligned or finite data) the diagonal readout: the same PF-ODE with "
+            "the off-diagonal parts of U^T W U dropped, mean over replicas",
+            "x units^2");
+    h5out_write_all(
+        f, "/gaussian/sgd/kl", D, 2, t2, r->kl,
+        "[time][KL(gen || data), KL(data || gen)] of each replica's generated "
+        "Gaussian against the data (§3.6; not aligned or finite data: the full form), mean over "
+        "replicas",
+        "nats");
     h5out_write_all(f, "/gaussian/sgd/variance_levels", D, 2, lv, r->levels,
                     "[mode][tau = 0, tau -> inf, target] of the gradient flow with the same "
                     "levels and readout; target: the criterion's mean",
@@ -522,7 +524,7 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     gauss_theory_compute(g, &th);
     gauss_theory_write(f, cr, g, &th);
     rg_in in = {.d = g->d, .ng = (int)GDATA_NOBS(g->d), .nslot = (int)c->observe.n_obs};
-    in.full = !rg->g.aligned;
+    in.full = rg->g.full_view;
     if (in.full) in.ng += g->d * g->d;
     in.s0 = g->setup.sigma_min, in.sT = g->setup.sigma_max;
     in.shared = g->setup.precond == GT_PRECOND_EDM;

@@ -111,8 +111,8 @@ static void observe_init_gauss(observer *o, const engine *e, int n_obs)
 {
     size_t dd = (size_t)o->d * (size_t)o->d;
     o->mmse = gdata_mmse(e->ud->gauss, o->sigma);
-    /* not aligned: U^T W U too, for the time-ordered PF-ODE of the output (core/gpfode.h) */
-    o->n_gobs = (int)GDATA_NOBS(o->d) + (e->ud->gauss->aligned ? 0 : (int)dd);
+    /* not aligned or finite data: U^T W U too, for the time-ordered PF-ODE of the output */
+    o->n_gobs = (int)GDATA_NOBS(o->d) + (e->ud->gauss->full_view ? (int)dd : 0);
     o->gobs = LOG_CALLOC((size_t)n_obs * (size_t)o->n_gobs, sizeof(double));
     for (size_t i = 0; i < (size_t)n_obs * (size_t)o->n_gobs; i++)
         o->gobs[i] = NAN;
