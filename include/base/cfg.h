@@ -176,6 +176,7 @@ typedef struct {
         int basis;
         double mean;
         int sgd_init;
+        int sgd_batch;
         int model;
         cfg_double_list init_q;
         double sigma_min, sigma_max, eta;

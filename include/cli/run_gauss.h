@@ -39,6 +39,12 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr);
  * fitted exponents. */
 void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
                      const task_list *tl, const ckpt_record *rec, int nrec);
+/* Collective, called by run_gauss_write: with train.data = finite, /gaussian/sgd/finite (the
+ * training set of every replica, the finite-set optimum and full-batch GD trajectory in the
+ * population eigenbasis); online mini-batch SGD of W x, /gaussian/sgd/stationary_var. L levels
+ * sigma[] ascending, nt observations at steps step[] (src/cli/run_gauss_fin.c). */
+void run_gauss_write_data(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr, int L,
+                          const double *sigma, int nt, const double *step);
 void run_gauss_free(run_gauss *rg);
 
 #endif

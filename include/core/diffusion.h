@@ -22,17 +22,26 @@ typedef struct {
 
 /* Diffusion time of each training sample (the config's train.times, same order). */
 #define DIFF_TIMES_MAX 64
-typedef enum { DIFF_TIME_FIXED, DIFF_TIME_LIST, DIFF_TIME_RANGE } diff_time_kind;
+/* LOGNORMAL (not a train.times value: Gaussian data with gaussian.precond = edm, the EDM
+ * recipe's levels) samples ln t ~ N(ln_mean, ln_std^2). */
+typedef enum {
+    DIFF_TIME_FIXED,
+    DIFF_TIME_LIST,
+    DIFF_TIME_RANGE,
+    DIFF_TIME_LOGNORMAL
+} diff_time_kind;
 typedef struct {
     diff_time_kind kind;
     double t; /* the task's time: every sample's with FIXED, the observers' evaluation time */
     int n;    /* LIST: samples take one of list[0 .. n) uniformly */
     double list[DIFF_TIMES_MAX];
-    double t_min, t_max; /* RANGE: uniform on [t_min, t_max) */
-    int weight_sigma2;   /* weight each sample's loss by sigma_t^2 (train.t_weight = sigma2) */
+    double t_min, t_max;    /* RANGE: uniform on [t_min, t_max) */
+    int weight_sigma2;      /* weight each sample's loss by sigma_t^2 (train.t_weight = sigma2) */
+    double ln_mean, ln_std; /* LOGNORMAL */
 } diff_times;
 
-/* Time of the sample with noise index i: ts->t (FIXED), or from the uniform u = rng_u53 of words
+/* Time of the sample with noise index i: ts->t (FIXED), or from the uniform u (LOGNORMAL:
+ * exp(ln_mean + ln_std Phi^-1(u))) = rng_u53 of words
  * 0, 1 of block 0 of stream (seed, task, RNG_TIME) at step i: list[floor(u n)] or
  * t_min + u (t_max - t_min). Every engine draws its times here. */
 double diff_time(const diff_times *ts, uint32_t seed, uint64_t task, uint64_t i);

@@ -20,6 +20,7 @@ typedef struct {
     double *U;      /* [d][d] column-major, column k = u_k; NULL: the identity */
     double sbar;    /* tr Sigma / d: the variance of the mean clone */
     int aligned;    /* initialise denoisers aligned (gdata_init_linear, gdata_init_sym) */
+    int full_view;  /* observers keep U^T W U too (not aligned, or a finite training set) */
 } gdata;
 
 /* Scalars of one observation in the eigenbasis, after the 2 d per-mode values. */
@@ -50,6 +51,30 @@ void gdata_init_sym(const gdata *g, int h, double *Pt);
 void gdata_observe(const gdata *g, const double *W, const double *b, double sigma, double *out,
                    double *work);
 
+/* Moments of the finite training set, samples 0 .. n-1 of stream (seed, task, purpose): the
+ * second moment S = (1/n) sum_i x_i x_i^T (uncentred, d x d row-major, full) and the mean m.
+ * A bias-free linear denoiser trained on the set learns S(S + sigma^2 I)^-1 (gaussian-theory.md
+ * §2.1: the empirical Gaussian). O(n d^2), dsyrk over chunks of 256 samples. */
+void gdata_moments(const gdata *g, uint32_t seed, uint64_t task, int purpose, uint64_t n, double *S,
+                   double *m);
+/* The population moments: S = U Lambda U^T + mu mu^T, m = mu. */
+void gdata_moments_population(const gdata *g, double *S, double *m);
+/* The exact loss E|W x_sigma + b - x0|^2 (x_sigma = x0 + sigma z, x0 of moments S, m; summed
+ * over coordinates, averaged over z exactly) and its gradient: GW = 2[W (S + sigma^2 I) + b m^T
+ * - S], Gb = 2[(W - I) m + b] (gaussian-theory.md §2.1). b NULL: no bias (Gb is then scratch,
+ * still d long). Full-batch GD is W -= eta GW. */
+double gdata_exact_grad(int d, const double *S, const double *m, double sigma, const double *W,
+                        const double *b, double *GW, double *Gb);
+
+/* The stationary variance of u_k^T W u_k for every mode under online mini-batch SGD of W x
+ * (no bias, zero mean) at level sigma, batch B, step eta, Gaussian data of variances lambda:
+ * exact in discrete time, eta c_k rho_k / (1 - eta T) with c_l = 1 / (B [1 - eta a_l (1 + 1/B)]),
+ * T = sum_l a_l c_l, a = lambda + sigma^2, rho = sigma^2 lambda / a (small eta: eta rho_k / B,
+ * gaussian-theory.md §5.3); INFINITY where SGD has no stationary state. */
+void gdata_sgd_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
+                              double *var);
+/* U^T W U (row-major d x d) of W (row-major); work: d x d. */
+void gdata_eigen_view(const gdata *g, const double *W, double *out, double *work);
 /* The generated variance of a mode (§3.1) when the denoiser weight along it is psi[j] at the
  * levels sigma[j] (ascending, n >= 1), linear in ln sigma between them and constant beyond:
  * sT^2 exp(-2 int_{ln s0}^{ln sT} (1 - psi) d ln s), exact for that interpolation. */

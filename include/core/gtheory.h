@@ -92,6 +92,19 @@ double gt_criterion_mean(gt_criterion c, double initial, double final);
  * when v does not move or never reaches it. */
 double gt_weight_emergence(const gt_setup *s, double lambda, double q, double x, gt_criterion c);
 
+/* EDM preconditioning at level sigma (§1.2): c_skip, k = c_out c_in, c_in and the loss
+ * weight w (w k^2 = 1 / (sigma^2 + sigma_d^2)). */
+void gt_edm_coeffs(double sigma_data, double sigma, double *c_skip, double *k, double *c_in,
+                   double *w);
+/* One shared V for every level (SGD with levels sampled from p(ln sigma), EDM weighting and
+ * preconditioning, x0 objective, EDM process): the law of v = u_k^T V u_k is the model's (linear
+ * or logistic) with a = E_p[w k^2 (lambda + sigma^2)], b = E_p[w k (lambda - c_skip (lambda +
+ * sigma^2))], c0 = 0, c1 = 1; the denoiser's weight at sigma is psi = c_skip + k v
+ * (gt_shared_psi). Unlike gt_law_at's precond = edm (an independent V_sigma per level, each with
+ * its density p), the levels share one map. */
+gt_law gt_shared_law(const gt_setup *s, double lambda, double q);
+double gt_shared_psi(const gt_setup *s, double v, double sigma);
+
 /* ---- generated variances and KL (gtheory_gen.c) ---- */
 /* 1 when a closed form (§3.2, §3.3, §3.5) exists for this setup: gradient flow, and EDM
  * x0-prediction without preconditioning (or flow matching). */

@@ -7,6 +7,15 @@
  * step), never on the rank or on what ran before. A fixed skip c = alpha_t is applied here,
  * per sample, since samples of one batch may have different times.
  *
+ * Gaussian data (engine_data.gauss): x0 of sample g is sample g (finite: g mod n) of stream
+ * (seed, data_task, RNG_GAUSS); with finite data data_task is shared by every level of a
+ * replica. Full batch (gaussian.sgd_batch = full): no samples at all, each step is one step of
+ * GD on the exact loss averaged over the noise and over the training set (or the population),
+ * computed from its moments S, m (core/gdata.h), loss and gradient in O(d^3). EDM
+ * preconditioning (gaussian.precond = edm): one shared map V trained over levels drawn from
+ * ln sigma ~ N(p_mean, p_std^2) with loss weight w(sigma), D = c_skip x + c_out V (c_in x)
+ * (gaussian-theory.md §1.2, §2.3).
+ *
  * With a user data set (engine_data, `data.file`), sample g takes x0 = training row r, r drawn
  * uniformly with replacement from stream (seed, task, RNG_ROWS) at index g; xi and the time are
  * drawn exactly as for MCM data. Sampling with replacement keeps a step's numbers a function of
@@ -20,6 +29,7 @@
 #include "core/clone.h"
 #include "core/diffusion.h"
 #include "core/gdata.h"
+#include "core/gtheory.h"
 #include "core/loss.h"
 #include "core/mcm.h"
 #include "core/model.h"
@@ -66,10 +76,22 @@ typedef struct {
     long step;        /* steps taken */
     uint64_t n_train; /* finite data: training set size, 0 online */
     double *x0, *xt, *out, *gout, *grad, *w, *alpha, *sigma;
-    double *z;        /* Gaussian data: [B][d] normals of the batch */
-    double *sums;     /* [n_sphere][3] sphere sums of the fused online step */
-    uint64_t *gindex; /* Gaussian data: [B] sample indices of the batch */
-    double loss_sum;  /* training loss summed since the last engine_take_loss */
+    double *z;          /* Gaussian data: [B][d] normals of the batch */
+    double *sums;       /* [n_sphere][3] sphere sums of the fused online step */
+    uint64_t *gindex;   /* Gaussian data: [B] sample indices of the batch */
+    uint64_t data_task; /* Gaussian data: stream key of x0 (finite: shared by the levels) */
+    /* Gaussian data, full batch (spec_train.full_batch): the moments S [d][d], m [d] of the
+     * training set (finite) or the population (online), the exact gradient GW [d][d], Gb [d]
+     * and W [d][d] (symlinear: P P^T); NULL otherwise */
+    double *gS, *gm, *gGW, *gGb, *gW;
+    double gsigma; /* full batch: the level sigma of diffusion.t (train.times = fixed) */
+    /* gaussian.precond = edm (spec_train.precond): the model is V of D = c_skip x + c_out V (c_in
+     * x), each sample's level from times (LOGNORMAL) and its loss weighted by w(sigma);
+     * xin [bmax][d] holds c_in x, cskip, cout, cin [B] the sample's coefficients */
+    int precond;
+    double sigma_data;
+    double *xin, *cskip, *cout, *cin;
+    double loss_sum; /* training loss summed since the last engine_take_loss */
     long loss_n;
     /* train.engine = reduced: the exact Gram-state chain (core/reduced.h) runs the task and
      * net, opt, data and the buffers above stay empty; NULL: the direct engine. */
@@ -84,7 +106,8 @@ long engine_row(uint32_t seed, uint64_t task, long n_train, uint64_t g);
 void engine_free(engine *e);
 /* One optimisation step. */
 void engine_step(engine *e);
-/* Denoiser output D(x_t) for n inputs with coefficient alpha (the fixed skip included). */
+/* Denoiser output D(x_t) for n inputs with coefficient alpha (the fixed skip included; with
+ * precond the EDM form at the task's time, times.t). */
 void engine_denoise(engine *e, int n, const double *xt, double alpha, double *out);
 /* Mean training loss since the previous call (NaN when no step was taken). */
 double engine_take_loss(engine *e);
@@ -92,6 +115,9 @@ double engine_take_loss(engine *e);
 /* The linear denoiser as W (d x d row-major; symlinear: P P^T) and b (NULL: none); -1 when
  * the model is not linear or symlinear. */
 int engine_linear_weights(const engine *e, double *W, const double **b);
+/* The denoiser's own linear map at the task's time: engine_linear_weights, with precond
+ * c_skip I + c_out c_in V at sigma of times.t (b must be NULL then). */
+int engine_denoiser_weights(const engine *e, double *W, const double **b);
 /* First-layer rows of the model (0 for the linear families). */
 int engine_rows(const engine *e);
 /* The spikes m, u, v are known (MCM data, or a user data set with data.spikes). */

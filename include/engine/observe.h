@@ -81,7 +81,8 @@ typedef struct {
     double *scratch;           /* [n_rows][4] overlaps and norms of a crossing check */
     poploss *pl;               /* exact population test losses, NULL: sampled on the sets */
     /* Gaussian data: [n_obs][n_gobs] the eigenbasis view of the denoiser at the task's level
-     * (gdata_observe; n_gobs = GDATA_NOBS(d)), NaN where not observed; NULL, 0 otherwise. */
+     * (gdata_observe; n_gobs = GDATA_NOBS(d), followed by U^T W U [d][d] when the start is not
+     * aligned), NaN where not observed; NULL, 0 otherwise. */
     int n_gobs;
     double *gobs;
     /* observe.snapshots: [n_obs][n_snap] the parameters theta at every observation (the direct

@@ -74,6 +74,14 @@ typedef struct {
     int batch;
     uint64_t n_train; /* finite training set size, 0: online data */
     int frozen_noise; /* finite data: sample g reuses the noise of its training sample */
+    /* Gaussian data: stream key of the training samples; with finite data the task id without
+     * its sweep combination (spec/task.h), so every level of a replica trains on one set */
+    uint64_t data_task;
+    int full_batch; /* Gaussian data, gaussian.sgd_batch = full: exact expected gradient */
+    /* Gaussian data, gaussian.precond = edm: one shared V, D = c_skip x + c_out V (c_in x), loss
+     * weight w(sigma), levels ln sigma ~ N(p_mean, p_std^2) (times.kind = LOGNORMAL) */
+    int precond;
+    double sigma_data;
     optim_spec optim;
     long steps; /* run length */
     spec_observe observe;

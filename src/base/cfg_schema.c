@@ -382,6 +382,11 @@ const cfg_entry cfg_schema[] = {
      .restart = CFG_FIXED, .units = "",
      .help = "data.source = gaussian: aligned (W(0) = U diag(init_q) U^T, P(0) = U "
              "diag(init_q)^1/2) or the model's own initialisation"},
+    {FIELD(gaussian, sgd_batch), .type = CFG_ENUM, .def = "minibatch", .enums = "minibatch|full",
+     .restart = CFG_FIXED, .units = "",
+     .help = "data.source = gaussian: minibatch (train.batch samples of (x0, xi) per step) or "
+             "full (full-batch GD: the exact gradient of the loss averaged over the noise and "
+             "over the n training samples, train.data = finite, or the population, online)"},
     {FIELD(gaussian, model), .type = CFG_ENUM, .def = "onelayer",
      .enums = "onelayer|twolayer|balanced|flowmatch", .restart = CFG_FIXED, .units = "",
      .help = "linear denoiser per noise level: onelayer W, twolayer W = P P^T, balanced W = P2 P1 "
@@ -417,7 +422,8 @@ const cfg_entry cfg_schema[] = {
     {FIELD(gaussian, precond), .type = CFG_ENUM, .def = "none", .enums = "none|edm",
      .restart = CFG_FIXED, .units = "",
      .help = "none: unweighted loss per level; edm: D = c_skip x + c_out V c_in x with weight "
-             "w(sigma) and level density p(ln sigma) (edm process, x0 objective)"},
+             "w(sigma) and level density p(ln sigma) (edm process, x0 objective; in run one "
+             "shared V, each sample's level drawn from p)"},
     {FIELD(gaussian, sigma_data), .type = CFG_DOUBLE, .def = "0.5", .min = 0, .max = 1e6,
      .flags = CFG_OPEN_MIN, .restart = CFG_FIXED, .units = "x units",
      .help = "precond = edm: sigma_d of c_skip, c_out, c_in and w"},

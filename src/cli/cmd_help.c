@@ -55,7 +55,10 @@ static const char help_run[] =
     "usage: mcmsim run CONFIG [OPTIONS]\n"
     "Trains the configured denoiser on every task (or on the slice run.slice = i/n of the task\n"
     "list: tasks k with k mod n = i - 1) and writes overlaps, losses, crossings, /scaling and\n"
-    "/theory to the output.\n" OPT_SET OPT_OUT OPT_DRY OPT_PRINT OPT_QUIET
+    "/theory to the output. With data.source = gaussian: linear denoisers on N(mu, U Lambda\n"
+    "U^T) by mini-batch SGD or full-batch GD (gaussian.sgd_batch), on-line or on a finite\n"
+    "training set (train.data), next to their exact theory (/gaussian/theory, "
+    "/gaussian/sgd).\n" OPT_SET OPT_OUT OPT_DRY OPT_PRINT OPT_QUIET
     "  --restart[=CKPT]         continue from the newest valid checkpoint in checkpoint.dir\n"
     "                           (or from CKPT)\n"
     "  --time-limit SECONDS     stop with a checkpoint (exit 3, file CONTINUE) before this\n"

@@ -80,8 +80,23 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
             "process", "SGD runs the EDM/VE process, expected gaussian.process = edm");
     rg_need(rg_is(cr, "gaussian", "objective", c->gaussian.objective, "x0"), msg, cr, "gaussian",
             "objective", "SGD predicts x0, expected gaussian.objective = x0");
-    rg_need(rg_is(cr, "gaussian", "precond", c->gaussian.precond, "none"), msg, cr, "gaussian",
-            "precond", "SGD trains the unweighted loss, expected gaussian.precond = none");
+    if (rg_is(cr, "gaussian", "precond", c->gaussian.precond, "edm")) {
+        /* one shared V over sampled levels (gaussian-theory.md §1.2, §2.3) */
+        rg_need(c->sweep.t.n == 0, msg, cr, "sweep", "t",
+                "a list of levels with gaussian.precond = edm, which samples the levels from "
+                "p(ln sigma) for one shared V, expected none");
+        rg_need(!c->model.bias, msg, cr, "model", "bias",
+                "true with gaussian.precond = edm, expected false (D = c_skip x + c_out V c_in x)");
+        rg_need(!rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full"), msg, cr,
+                "gaussian", "sgd_batch",
+                "full with gaussian.precond = edm, expected minibatch (the levels are sampled)");
+        rg_need(!rg_is(cr, "train", "data", c->train.data, "finite"), msg, cr, "train", "data",
+                "finite with gaussian.precond = edm, expected online");
+        rg_need(rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned"), msg, cr,
+                "gaussian", "sgd_init",
+                "model with gaussian.precond = edm, expected aligned (the shared map's readout "
+                "is per mode)");
+    }
     rg_need(rg_is(cr, "gaussian", "dynamics", c->gaussian.dynamics, "flow"), msg, cr, "gaussian",
             "dynamics",
             "SGD is compared with the gradient flow, expected gaussian.dynamics = flow");
@@ -103,11 +118,43 @@ static void rg_check_setup(const cfg_resolved *cr, char *msg)
                 k + 1, c->sweep.t.v[k]);
 }
 
+/* Finite training sets and full-batch GD (gaussian-theory.md §2.1, §5). */
+static void rg_check_data(const cfg_resolved *cr, char *msg)
+{
+    const cfg_t *c = &cr->v;
+    int finite = rg_is(cr, "train", "data", c->train.data, "finite");
+    int full = rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full");
+    rg_need(!finite || !c->model.bias, msg, cr, "model", "bias",
+            "true with train.data = finite: the finite-set theory is the bias-free one (the "
+            "empirical mean would couple W and b, §2.4), expected false");
+    rg_need(!full || !rg_is(cr, "train", "noise", c->train.noise, "frozen"), msg, cr, "train",
+            "noise",
+            "frozen with gaussian.sgd_batch = full, which averages the loss over the noise "
+            "exactly, expected redrawn");
+    double n = (double)spec_n_train(c, (int)c->mcm.d.v[0]), d = (double)c->mcm.d.v[0];
+    double levels = c->sweep.t.n > 0 ? c->sweep.t.n : 1;
+    double gib =
+        8.0 * d * d * levels * (double)c->run.n_seeds * (double)c->observe.n_obs / 1073741824.0;
+    int view = !rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned") || finite;
+    rg_need(!view || gib <= 4, msg, cr, finite ? "train" : "gaussian", finite ? "data" : "sgd_init",
+            "%s keeps U^T W U of every observation of every task on every rank for the "
+            "time-ordered PF-ODE (%.3g GiB), expected at most 4 GiB: fewer observations, levels "
+            "or replicas, or a smaller d",
+            finite ? "finite (a W learned from a finite set is not aligned with U)"
+                   : "model (not aligned)",
+            gib);
+    rg_need(!finite || n <= 1e8, msg, cr, "train", "n_train_alpha",
+            "%.4g training samples: the run builds every replica's second moment (O(n d^2)), "
+            "expected at most 1e8",
+            n);
+}
+
 void run_gauss_check_cfg(const cfg_resolved *cr)
 {
     char msg[RG_MSG] = "";
     rg_check_model(cr, msg);
     rg_check_setup(cr, msg);
+    rg_check_data(cr, msg);
     if (msg[0]) LOG_DIE_COLL(LOG_EXIT_USAGE, "%s", msg);
 }
 
@@ -118,7 +165,13 @@ double run_gauss_bytes(const cfg_resolved *cr)
     /* U (and its distributed QR), the observers' W and work, and the gathered series */
     double obs = (double)cr->v.observe.n_obs * (2 * d + 3) * (cr->v.sweep.t.n + 1) *
                  (double)cr->v.run.n_seeds;
-    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d);
+    int full = rg_is(cr, "gaussian", "sgd_batch", cr->v.gaussian.sgd_batch, "full");
+    int finite = cr->v.train.data != 0;
+    int aligned = rg_is(cr, "gaussian", "sgd_init", cr->v.gaussian.sgd_init, "aligned") && !finite;
+    /* full batch: S, GW, W per task; finite: S, V, M and the GD work of the output; not
+     * aligned: U^T W U of every observation and the PF-ODE's 14 matrices */
+    return 8.0 * ((random ? 2 * d * d : 0) + 2 * d * d + 3 * obs + 10 * d + (full ? 3 * d * d : 0) +
+                  (finite ? 6 * d * d + obs : 0) + (aligned ? 0 : obs * d / 2 + 14 * d * d));
 }
 
 void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
@@ -145,6 +198,8 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
     gdata_init(&rg->g, d, rg->sg.lambda, rg->sg.q, c->gaussian.mean, U);
     free(U);
     rg->g.aligned = rg_is(cr, "gaussian", "sgd_init", c->gaussian.sgd_init, "aligned");
+    /* a finite set's W drifts into the sample eigenbasis: not aligned with U either */
+    rg->g.full_view = !rg->g.aligned || c->train.data != 0;
     rg->ed = (engine_data){.d = d, .gauss = &rg->g};
     double lo = INFINITY, hi = 0;
     for (int k = 0; k < d; k++)
@@ -152,6 +207,13 @@ void run_gauss_load(run_gauss *rg, const cfg_resolved *cr)
     log_info("data: Gaussian N(%g, U Lambda U^T), %d modes, lambda in [%.4g, %.4g], %s basis, "
              "eta = %g\n",
              c->gaussian.mean, d, lo, hi, bname, rg->eta);
+    if (c->train.data != 0)
+        log_info("data: a finite training set of %llu samples per replica, shared by its levels\n",
+                 (unsigned long long)spec_n_train(c, d));
+    if (rg_is(cr, "gaussian", "sgd_batch", c->gaussian.sgd_batch, "full"))
+        log_info("training: full-batch GD on the loss averaged exactly over the noise and the %s "
+                 "(train.batch unused)\n",
+                 c->train.data != 0 ? "training set" : "population");
 }
 
 void run_gauss_free(run_gauss *rg)

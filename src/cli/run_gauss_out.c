@@ -12,6 +12,7 @@
 #include "cli/run_gauss.h"
 
 #include "base/log.h"
+#include "core/gpfode.h"
 #include "engine/observe.h"
 #include "parallel/par.h"
 #include "spec/spec.h"
@@ -33,11 +34,14 @@ typedef struct {
     double *ltrain; /* [ntask][nslot] training loss */
     int wl;         /* level of /gaussian/sgd/weight: closest to gaussian.sigma_weight */
     double s0, sT;  /* sigma_min, sigma_max */
+    int shared;     /* gaussian.precond = edm: one V for all levels, psi = c_skip + k v */
+    int full;       /* not aligned or finite data: rows carry U^T W U, the readout is the PF-ODE */
 } rg_in;
 
 typedef struct {
     double *weight, *weight_se, *loss, *variance, *kl; /* [nt][d] ([nt][2]) replica means */
     double *var_rep;                                   /* [R][nt][d] */
+    double *var_diag; /* full: [nt][d] the diagonal readout (off-diagonal parts dropped) */
     double *gf_weight, *gf_loss, *gf_variance, *gf_kl; /* gradient flow, same levels */
     double *levels;                                    /* [d][3] initial, final, target */
     double *emerge, *gf_emerge, *branch;               /* [d] */
@@ -54,8 +58,20 @@ typedef struct {
     double *psi;   /* [n] */
 } rg_knots;
 
+/* Knots of the shared map's readout (psi = c_skip + k v, smooth in ln sigma): per decade. */
+#define RG_SHARED_PER_DECADE 64
+
 static void rg_knots_init(rg_knots *kn, const rg_in *in)
 {
+    if (in->shared) {
+        kn->n = (int)ceil(RG_SHARED_PER_DECADE * log10(in->sT / in->s0)) + 1;
+        kn->lo = kn->hi = 0;
+        kn->sigma = LOG_CALLOC((size_t)kn->n, sizeof(double));
+        kn->psi = LOG_CALLOC((size_t)kn->n, sizeof(double));
+        for (int j = 0; j < kn->n; j++)
+            kn->sigma[j] = in->s0 * pow(in->sT / in->s0, (double)j / (kn->n - 1));
+        return;
+    }
     double a = in->sigma[0], b = in->sigma[in->L - 1];
     kn->lo = a > in->s0 ? (int)ceil(RG_PER_DECADE * log10(a / in->s0)) : 0;
     kn->hi = in->sT > b ? (int)ceil(RG_PER_DECADE * log10(in->sT / b)) : 0;
@@ -85,6 +101,22 @@ static double rg_readout(rg_knots *kn, const rg_in *in, const gt_setup *s, doubl
         kn->psi[j] = psi && l >= 0 && l < in->L ? psi[l] : gt_psi(s, lam, q, kn->sigma[j], tau);
     }
     return gdata_gen_var_levels(kn->n, kn->sigma, kn->psi, in->s0, in->sT);
+}
+
+/* The shared map's readout: v = u_k^T V u_k gives psi(sigma) = c_skip + k v at every knot. */
+static double rg_readout_shared(rg_knots *kn, const rg_in *in, const gt_setup *s, double v)
+{
+    for (int j = 0; j < kn->n; j++)
+        kn->psi[j] = gt_shared_psi(s, v, kn->sigma[j]);
+    return gdata_gen_var_levels(kn->n, kn->sigma, kn->psi, in->s0, in->sT);
+}
+
+/* v of the shared map from psi observed at the weight level. */
+static double rg_shared_v(const rg_in *in, const gt_setup *s, double psi)
+{
+    double cs, k, ci, w;
+    gt_edm_coeffs(s->sigma_data, in->sigma[in->wl], &cs, &k, &ci, &w);
+    return (psi - cs) / k;
 }
 
 static const double *rg_row(const rg_in *in, int l, int r, int i)
@@ -164,6 +196,7 @@ static void rg_alloc(rg_res *r, const rg_in *in)
     r->kl = LOG_CALLOC((size_t)in->nt * 2, sizeof(double));
     r->gf_kl = LOG_CALLOC((size_t)in->nt * 2, sizeof(double));
     r->var_rep = LOG_CALLOC(td * (size_t)in->R, sizeof(double));
+    r->var_diag = LOG_CALLOC(td, sizeof(double));
     r->levels = LOG_CALLOC(d * 3, sizeof(double));
     r->emerge = LOG_CALLOC(d, sizeof(double));
     r->gf_emerge = LOG_CALLOC(d, sizeof(double));
@@ -173,8 +206,49 @@ static void rg_alloc(rg_res *r, const rg_in *in)
 static void rg_res_free(rg_res *r)
 {
     free(r->weight), free(r->weight_se), free(r->loss), free(r->variance), free(r->kl);
-    free(r->var_rep), free(r->gf_weight), free(r->gf_loss), free(r->gf_variance);
+    free(r->var_rep), free(r->var_diag), free(r->gf_weight), free(r->gf_loss), free(r->gf_variance);
     free(r->gf_kl), free(r->levels), free(r->emerge), free(r->gf_emerge), free(r->branch);
+}
+
+/* RK4 steps per interval of the time-ordered PF-ODE (relative error ~1e-8 at these knots) */
+#define RG_ODE_NSUB 16
+
+/* Not aligned: every replica's generated covariance by the time-ordered PF-ODE through U^T W U
+ * of the trained levels (the gradient flow's diagonal outside them), its diagonal as var_rep
+ * and its KL (both directions, non-aligned form) as klr; (replica, time) pairs dealt over the
+ * ranks and summed. The diagonal readout moves to var_diag. */
+static void rg_sgd_ode(rg_res *r, const rg_in *in, const spec_gauss *g, rg_knots *kn, double *klr)
+{
+    int d = in->d, R = in->R, nt = in->nt, rank = log_rank(), size = log_size();
+    size_t td = (size_t)nt * (size_t)d, n = (size_t)kn->n;
+    memcpy(r->var_diag, r->variance, td * sizeof(double));
+    memset(r->var_rep, 0, (size_t)R * td * sizeof(double));
+    memset(klr, 0, (size_t)R * (size_t)nt * 2 * sizeof(double));
+    const double **Wk = LOG_CALLOC(n, sizeof(double *));
+    double *psi = LOG_CALLOC(n * (size_t)d, sizeof(double));
+    for (int q = 0; q < R; q++)
+        for (int i = 0; i < nt; i++) {
+            size_t at = (size_t)q * (size_t)nt + (size_t)i;
+            if ((int)(at % (size_t)size) != rank) continue;
+            for (size_t j = 0; j < n; j++) {
+                int l = (int)j - kn->lo;
+                Wk[j] = l >= 0 && l < in->L ? rg_row(in, l, q, i) + GDATA_NOBS(d) : NULL;
+                for (int k = 0; k < d && !Wk[j]; k++)
+                    psi[j * (size_t)d + (size_t)k] =
+                        gt_psi(&g->setup, g->lambda[k], g->q[k], kn->sigma[j], in->tau[i]);
+            }
+            if (gpfode_gen_cov(d, kn->n, kn->sigma, Wk, psi, in->s0, in->sT, RG_ODE_NSUB, g->lambda,
+                               &r->var_rep[at * (size_t)d], &klr[2 * at]) != 0)
+                LOG_DIE("the PF-ODE knots do not span [sigma_min, sigma_max]");
+        }
+    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, r->var_rep, (int)((size_t)R * td), MPI_DOUBLE, MPI_SUM,
+                          MPI_COMM_WORLD));
+    PAR_MPI(MPI_Allreduce(MPI_IN_PLACE, klr, R * nt * 2, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
+    memset(r->variance, 0, td * sizeof(double));
+    for (int q = 0; q < R; q++)
+        for (size_t j = 0; j < td; j++)
+            r->variance[j] += r->var_rep[(size_t)q * td + j] / R;
+    free(Wk), free(psi);
 }
 
 /* Replica means (and the standard error of the weight) at the weight level; generated
@@ -195,20 +269,29 @@ static void rg_sgd(rg_res *r, const rg_in *in, const spec_gauss *g)
                 s += w, s2 += w * w, sl += rg_row(in, in->wl, q, i)[d + k];
                 for (int l = 0; l < in->L; l++)
                     psi[l] = rg_row(in, l, q, i)[k];
-                double v = rg_readout(&kn, in, &g->setup, lambda[k], g->q[k], in->tau[i], psi);
+                double v = in->shared ? rg_readout_shared(&kn, in, &g->setup,
+                                                          rg_shared_v(in, &g->setup, psi[in->wl]))
+                                      : rg_readout(&kn, in, &g->setup, lambda[k], g->q[k],
+                                                   in->tau[i], psi);
                 r->var_rep[(size_t)q * (size_t)in->nt * (size_t)d + at] = v;
                 sv += v;
             }
             r->weight[at] = s / R, r->loss[at] = sl / R, r->variance[at] = sv / R;
             r->weight_se[at] = R > 1 ? sqrt(fmax(0, (s2 - s * s / R) / (R - 1)) / R) : NAN;
         }
+    double *klr = LOG_CALLOC((size_t)R * (size_t)in->nt * 2, sizeof(double));
     for (int i = 0; i < in->nt; i++)
         for (int q = 0; q < R; q++) {
-            double a, b;
-            gt_kl(d, lambda, &r->var_rep[((size_t)q * (size_t)in->nt + (size_t)i) * (size_t)d], &a,
-                  &b);
-            r->kl[2 * i] += a / R, r->kl[2 * i + 1] += b / R;
+            size_t at = (size_t)q * (size_t)in->nt + (size_t)i;
+            gt_kl(d, lambda, &r->var_rep[at * (size_t)d], &klr[2 * at], &klr[2 * at + 1]);
         }
+    if (in->full) rg_sgd_ode(r, in, g, &kn, klr);
+    for (int i = 0; i < in->nt; i++)
+        for (int q = 0; q < R; q++) {
+            size_t at = (size_t)q * (size_t)in->nt + (size_t)i;
+            r->kl[2 * i] += klr[2 * at] / R, r->kl[2 * i + 1] += klr[2 * at + 1] / R;
+        }
+    free(klr);
     free(psi);
     rg_knots_free(&kn);
 }
@@ -223,15 +306,26 @@ static void rg_gf(rg_res *r, const rg_in *in, const spec_gauss *g, gt_criterion 
     for (int k = 0; k < d; k++) {
         double lam = g->lambda[k], q = g->q[k], lv[2];
         double ends[2] = {0, INFINITY};
+        gt_law sl = gt_shared_law(&g->setup, lam, q);
         for (int e = 0; e < 2; e++)
-            lv[e] = rg_readout(&kn, in, &g->setup, lam, q, ends[e], NULL);
+            lv[e] = in->shared ? rg_readout_shared(&kn, in, &g->setup, gt_law_value(&sl, ends[e]))
+                               : rg_readout(&kn, in, &g->setup, lam, q, ends[e], NULL);
         double *row = &r->levels[(size_t)k * 3];
         row[0] = lv[0], row[1] = lv[1], row[2] = gt_criterion_mean(crit, lv[0], lv[1]);
         r->branch[k] = lv[1] > lv[0] ? 1 : lv[1] < lv[0] ? -1 : 0;
         for (int i = 0; i < in->nt; i++) {
             size_t at = (size_t)i * (size_t)d + (size_t)k;
-            r->gf_weight[at] = gt_psi(&g->setup, lam, q, in->sigma[in->wl], in->tau[i]);
-            r->gf_loss[at] = gt_mode_loss(&g->setup, lam, q, in->sigma[in->wl], in->tau[i]);
+            double sw = in->sigma[in->wl];
+            if (in->shared) {
+                double v = gt_law_value(&sl, in->tau[i]), a = lam + sw * sw;
+                double p = gt_shared_psi(&g->setup, v, sw) - lam / a;
+                r->gf_weight[at] = p + lam / a;
+                r->gf_loss[at] = a * p * p + sw * sw * lam / a;
+                r->gf_variance[at] = rg_readout_shared(&kn, in, &g->setup, v);
+                continue;
+            }
+            r->gf_weight[at] = gt_psi(&g->setup, lam, q, sw, in->tau[i]);
+            r->gf_loss[at] = gt_mode_loss(&g->setup, lam, q, sw, in->tau[i]);
             r->gf_variance[at] = rg_readout(&kn, in, &g->setup, lam, q, in->tau[i], NULL);
         }
     }
@@ -345,14 +439,23 @@ static void rg_write_main(h5out_file *f, const rg_in *in, const rg_res *r)
                     "[time][mode] generated variance lambda~_k (§3.1, PF-ODE from sigma_max to "
                     "sigma_min) with psi_k the current SGD weights at the trained levels, linear "
                     "in ln sigma between them, and the gradient flow of the same tau outside "
-                    "them (16 knots per decade); mean over replicas",
+                    "them (16 knots per decade; not aligned or finite data, attribute readout: the "
+                    "time-ordered PF-ODE of U^T W U, core/gpfode.h); mean over replicas",
                     "x units^2");
     h5out_write_all(f, "/gaussian/sgd/variance_replicas", D, 3, rtd, r->var_rep,
                     "[replica][time][mode] the same per replica", "x units^2");
-    h5out_write_all(f, "/gaussian/sgd/kl", D, 2, t2, r->kl,
-                    "[time][KL(gen || data), KL(data || gen)] of each replica's aligned "
-                    "Gaussians (§3.6), mean over replicas",
-                    "nats");
+    if (in->full)
+        h5out_write_all(
+            f, "/gaussian/sgd/variance_diag", D, 2, td, r->var_diag,
+            "[time][mode] (not aligned or finite data) the diagonal readout: the same PF-ODE with "
+            "the off-diagonal parts of U^T W U dropped, mean over replicas",
+            "x units^2");
+    h5out_write_all(
+        f, "/gaussian/sgd/kl", D, 2, t2, r->kl,
+        "[time][KL(gen || data), KL(data || gen)] of each replica's generated "
+        "Gaussian against the data (§3.6; not aligned or finite data: the full form), mean over "
+        "replicas",
+        "nats");
     h5out_write_all(f, "/gaussian/sgd/variance_levels", D, 2, lv, r->levels,
                     "[mode][tau = 0, tau -> inf, target] of the gradient flow with the same "
                     "levels and readout; target: the criterion's mean",
@@ -421,7 +524,10 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     gauss_theory_compute(g, &th);
     gauss_theory_write(f, cr, g, &th);
     rg_in in = {.d = g->d, .ng = (int)GDATA_NOBS(g->d), .nslot = (int)c->observe.n_obs};
+    in.full = rg->g.full_view;
+    if (in.full) in.ng += g->d * g->d;
     in.s0 = g->setup.sigma_min, in.sT = g->setup.sigma_max;
+    in.shared = g->setup.precond == GT_PRECOND_EDM;
     rg_levels(&in, cr, tl, rg->eta);
     rg_gather(&in, tl->n, rec, nrec);
     rg_res r;
@@ -441,9 +547,18 @@ void run_gauss_write(h5out_file *f, const run_gauss *rg, const cfg_resolved *cr,
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_min", in.s0);
     h5out_attr_double(f->file, "/gaussian/sgd", "sigma_max", in.sT);
     h5out_attr_str(f->file, "/gaussian/sgd", "basis", rg->g.U ? "random orthogonal" : "identity");
+    h5out_attr_str(f->file, "/gaussian/sgd", "readout",
+                   in.full ? "time-ordered PF-ODE of U^T W U (RK4, 16 steps per interval)"
+                           : "per mode, exact for the aligned weights");
+    h5out_attr_str(f->file, "/gaussian/sgd", "levels",
+                   in.shared ? "sampled: one shared V, ln sigma ~ N(p_mean, p_std^2), EDM weight "
+                               "and preconditioning; weight: c_skip + c_out c_in u_k^T V u_k at "
+                               "weight_sigma; gf: the shared map's law (gt_shared_law)"
+                             : "fixed: one independent W per level");
     rg_write_main(f, &in, &r);
     rg_write_levels(f, &in);
     rg_write_gf(f, &in, &r);
+    run_gauss_write_data(f, rg, cr, in.L, in.sigma, in.nt, in.step);
     if (log_rank() == 0) rg_print(&in, &r, &th);
     rg_res_free(&r);
     free(in.sigma), free(in.tk), free(in.tau), free(in.step), free(in.gobs), free(in.ltrain);

@@ -84,6 +84,9 @@ static int run_loop_task(run_loop_ctx *x, const task_t *t, const double *blob, c
     double t0 = MPI_Wtime();
     spec_train s;
     spec_train_build(&s, &c, t->d, t->id);
+    /* Gaussian finite data: one training set per replica, shared by the levels (the one data
+     * set a diffusion model is trained on at every noise level) */
+    if (s.n_train) s.data_task = task_id(t->d, t->replica, 0);
     engine e;
     engine_init(&e, &s, OBS_EVAL_CHUNK, x->ud);
     observe_init(&rec->obs, &e, &s.observe);

@@ -5,6 +5,8 @@
 #include "base/log.h"
 #include "core/rngv.h"
 
+#include <gsl/gsl_cdf.h>
+
 #include <math.h>
 
 /* sigma^2 = 1 - alpha^2 = -expm1(-2 * half_integral): expm1 keeps full relative accuracy of
@@ -40,6 +42,8 @@ double diff_time_from(const diff_times *ts, double u)
 {
     if (ts->kind == DIFF_TIME_FIXED) return ts->t;
     if (ts->kind == DIFF_TIME_LIST) return ts->list[(int)(u * ts->n)];
+    if (ts->kind == DIFF_TIME_LOGNORMAL)
+        return exp(ts->ln_mean + ts->ln_std * gsl_cdf_ugaussian_Pinv(u));
     return ts->t_min + u * (ts->t_max - ts->t_min);
 }
 

@@ -212,3 +212,126 @@ double gdata_crossing(int n, const double *tau, const double *v, double target)
     }
     return NAN;
 }
+
+/* Chunk of samples per dsyrk in gdata_moments: bounded memory for any n, a fixed order (the
+ * engine and the output build the same S bit for bit). */
+#define GDATA_CHUNK 256
+
+void gdata_moments(const gdata *g, uint32_t seed, uint64_t task, int purpose, uint64_t n, double *S,
+                   double *m)
+{
+    size_t d = (size_t)g->d, c = n < GDATA_CHUNK ? (size_t)n : GDATA_CHUNK;
+    double *x = LOG_CALLOC(c * d, sizeof(double)), *z = LOG_CALLOC(c * d, sizeof(double));
+    uint64_t *ix = LOG_CALLOC(c, sizeof(uint64_t));
+    memset(S, 0, d * d * sizeof(double));
+    memset(m, 0, d * sizeof(double));
+    for (uint64_t at = 0; at < n; at += c) {
+        int nb = (int)(n - at < c ? n - at : c);
+        for (int b = 0; b < nb; b++)
+            ix[b] = at + (uint64_t)b;
+        gdata_sample(g, seed, task, purpose, nb, ix, x, z);
+        /* upper triangle of S += X^T X (X row-major nb x d) */
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, g->d, nb, 1.0, x, g->d, 1.0, S, g->d);
+        for (int b = 0; b < nb; b++)
+            cblas_daxpy(g->d, 1.0, &x[(size_t)b * d], 1, m, 1);
+    }
+    double inv = 1.0 / (double)n;
+    for (size_t i = 0; i < d; i++) {
+        m[i] *= inv;
+        for (size_t j = i; j < d; j++)
+            S[i * d + j] = S[j * d + i] = S[i * d + j] * inv;
+    }
+    free(x), free(z), free(ix);
+}
+
+void gdata_moments_population(const gdata *g, double *S, double *m)
+{
+    size_t d = (size_t)g->d;
+    memset(S, 0, d * d * sizeof(double));
+    for (size_t k = 0; k < d; k++) {
+        if (!g->U) {
+            S[k * d + k] = g->lambda[k];
+            continue;
+        }
+        /* S += lambda_k u_k u_k^T, u_k the contiguous row k of g->U's memory */
+        cblas_dsyr(CblasRowMajor, CblasUpper, g->d, g->lambda[k], &g->U[k * d], 1, S, g->d);
+    }
+    for (size_t i = 0; i < d; i++) {
+        m[i] = g->mu[i];
+        for (size_t j = i; j < d; j++)
+            S[j * d + i] = S[i * d + j] += g->mu[i] * g->mu[j];
+    }
+}
+
+double gdata_exact_grad(int d, const double *S, const double *m, double sigma, const double *W,
+                        const double *b, double *GW, double *Gb)
+{
+    size_t n = (size_t)d;
+    double sg2 = sigma * sigma;
+    /* GW = W S (S symmetric), then the loss terms that need it before it is overwritten */
+    cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, d, d, 1.0, S, d, W, d, 0.0, GW, d);
+    double loss = 0;
+    for (size_t i = 0; i < n; i++) {
+        loss += S[i * n + i] - 2 * GW[i * n + i];
+        loss += cblas_ddot(d, &GW[i * n], 1, &W[i * n], 1) +
+                sg2 * cblas_ddot(d, &W[i * n], 1, &W[i * n], 1);
+    }
+    /* Wm - m, the mean residual of a bias-free map; with b: r = W m + b - m */
+    double *r = Gb;
+    for (size_t i = 0; i < n; i++)
+        r[i] = cblas_ddot(d, &W[i * n], 1, m, 1) - m[i];
+    if (b) {
+        double bb = 0, br = 0;
+        for (size_t i = 0; i < n; i++)
+            bb += b[i] * b[i], br += b[i] * r[i];
+        loss += 2 * br + bb;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            GW[i * n + j] =
+                2 * (GW[i * n + j] + sg2 * W[i * n + j] - S[i * n + j] + (b ? b[i] * m[j] : 0));
+    if (b)
+        for (size_t i = 0; i < n; i++)
+            Gb[i] = 2 * (r[i] + b[i]);
+    return loss;
+}
+
+/* Stationary fluctuation (online mini-batch SGD of W x at level sigma, batch B, step eta; zero
+ * mean, no bias), derived exactly for Gaussian data in the eigenbasis: with D = W - W*, the
+ * optimal residual r = W* x_s - x0 is independent of x_s (jointly Gaussian, uncorrelated), so
+ * D' = D (I - 2 eta X^) - 2 eta (1/B) sum_b r_b x_b^T with X^ the batch moment of x_s. Isserlis
+ * (Wishart moments of X^) closes the recursion of v_kl = E D_kl^2 row by row:
+ *   v_kl [1 - (1 - 2 eta a_l)^2 - 4 eta^2 a_l^2 / B] = (4 eta^2 / B) a_l (S_k + rho_k),
+ *   S_k = sum_m a_m v_km, a_l = lambda_l + sigma^2, rho_k = sigma^2 lambda_k / (lambda_k + s^2),
+ * whose fixed point is
+ *   v_kl = eta c_l rho_k / (1 - eta T),  c_l = 1 / (B [1 - eta a_l (1 + 1/B)]),  T = sum_l a_l c_l.
+ * Its small-eta limit is §5.3's eta rho_k / B; the variance of u_k^T W u_k is v_kk.
+ */
+void gdata_sgd_stationary_var(int d, const double *lambda, double sigma, double eta, double B,
+                              double *var)
+{
+    double s2 = sigma * sigma, T = 0;
+    for (int l = 0; l < d; l++) {
+        double a = lambda[l] + s2;
+        T += a / (B * (1 - eta * a * (1 + 1 / B)));
+    }
+    for (int k = 0; k < d; k++) {
+        double a = lambda[k] + s2, rho = s2 * lambda[k] / a;
+        double c = 1 / (B * (1 - eta * a * (1 + 1 / B)));
+        var[k] = 1 - eta * T > 0 && c > 0 ? eta * c * rho / (1 - eta * T) : INFINITY;
+    }
+}
+
+void gdata_eigen_view(const gdata *g, const double *W, double *out, double *work)
+{
+    size_t d = (size_t)g->d;
+    if (!g->U) {
+        memcpy(out, W, d * d * sizeof(double));
+        return;
+    }
+    /* M (row-major read of U) has rows u_k^T: U^T W U = M W M^T */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->d, g->d, g->d, 1.0, W, g->d, g->U, g->d,
+                0.0, work, g->d);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->d, g->d, g->d, 1.0, g->U, g->d, work,
+                g->d, 0.0, out, g->d);
+}

@@ -50,13 +50,23 @@ static void gt_diffusion_moments(const gt_setup *s, double lambda, double x, gt_
     }
 }
 
+void gt_edm_coeffs(double sigma_data, double sigma, double *c_skip, double *k, double *c_in,
+                   double *w)
+{
+    double sd2 = sigma_data * sigma_data, x2 = sigma * sigma;
+    *c_skip = sd2 / (x2 + sd2);
+    *k = sigma * sigma_data / (x2 + sd2);
+    *c_in = 1 / sqrt(x2 + sd2);
+    *w = (x2 + sd2) / (x2 * sd2);
+}
+
 /* EDM preconditioning (§2.3): the trained V enters as psi = c_skip + c_out c_in V, and its loss
  * carries p(sigma) w(sigma). The regression of y - c_skip x on c_out c_in x gives V's moments. */
 static void gt_precondition(const gt_setup *s, double x, gt_law *l)
 {
-    double sd2 = s->sigma_data * s->sigma_data, x2 = x * x;
-    double c_skip = sd2 / (x2 + sd2), k = x * s->sigma_data / (x2 + sd2);
-    double pw = gt_p_ln_sigma(s, x) * (x2 + sd2) / (x2 * sd2); /* p w */
+    double c_skip, k, c_in, w;
+    gt_edm_coeffs(s->sigma_data, x, &c_skip, &k, &c_in, &w);
+    double pw = gt_p_ln_sigma(s, x) * w; /* p w */
     double a = l->a, b = l->b;
     l->a = pw * k * k * a;
     l->b = pw * k * (b - c_skip * a);
@@ -191,4 +201,33 @@ double gt_weight_emergence(const gt_setup *s, double lambda, double q, double x,
         tau = l.gd ? log(e) / log(fabs(1 - r)) : -log(e) / r;
     }
     return isfinite(tau) && tau >= 0 ? tau : NAN;
+}
+
+/* Nodes of the expectation over ln sigma ~ N(p_mean, p_std^2): the trapezoid rule in z on
+ * [-12, 12], spectrally accurate for these smooth bounded integrands times the Gaussian. */
+#define GT_SHARED_N 2401
+#define GT_SHARED_Z 12.0
+
+gt_law gt_shared_law(const gt_setup *s, double lambda, double q)
+{
+    gt_law l = gt_law_at(s, lambda, q, 1.0); /* kind, k, q, eta, gd of the model */
+    double A = 0, B = 0, h = 2 * GT_SHARED_Z / (GT_SHARED_N - 1);
+    for (int i = 0; i < GT_SHARED_N; i++) {
+        double z = -GT_SHARED_Z + i * h, sg = exp(s->p_mean + s->p_std * z);
+        double f =
+            exp(-0.5 * z * z) / sqrt(2 * M_PI) * h * (i == 0 || i == GT_SHARED_N - 1 ? 0.5 : 1);
+        double c_skip, k, c_in, w, a = lambda + sg * sg;
+        gt_edm_coeffs(s->sigma_data, sg, &c_skip, &k, &c_in, &w);
+        A += f * w * k * k * a;
+        B += f * w * k * (lambda - c_skip * a);
+    }
+    l.a = A, l.b = B, l.c0 = 0, l.c1 = 1;
+    return l;
+}
+
+double gt_shared_psi(const gt_setup *s, double v, double sigma)
+{
+    double c_skip, k, c_in, w;
+    gt_edm_coeffs(s->sigma_data, sigma, &c_skip, &k, &c_in, &w);
+    return c_skip + k * v;
 }

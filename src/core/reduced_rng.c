@@ -189,6 +189,7 @@ static void sample_time(const reduced *r, double u, double *t, double *al, doubl
     int ix = 0;
     switch (ts->kind) {
     case DIFF_TIME_RANGE:
+    case DIFF_TIME_LOGNORMAL: /* Gaussian data only, which the reduced engine does not run */
         *t = diff_time_from(ts, u);
         diff_coeffs(&r->s.sch, *t, al, sg);
         return;

@@ -22,10 +22,24 @@ static void engine_init_reduced(engine *e, const spec_train *s, const engine_dat
 
 /* Gaussian data: batch buffers, and the aligned initialisation of the linear families
  * (gaussian.sgd_init = aligned), which replaces the model's own. */
-static void engine_init_gauss(engine *e, const gdata *g)
+static void engine_init_gauss(engine *e, const gdata *g, int full_batch)
 {
     e->z = LOG_CALLOC((size_t)e->B * (size_t)e->d, sizeof(double));
     e->gindex = LOG_CALLOC((size_t)e->B, sizeof(uint64_t));
+    if (full_batch) {
+        size_t dd = (size_t)e->d * (size_t)e->d;
+        e->gS = LOG_CALLOC(dd, sizeof(double));
+        e->gGW = LOG_CALLOC(dd, sizeof(double));
+        e->gW = LOG_CALLOC(dd, sizeof(double));
+        e->gm = LOG_CALLOC((size_t)e->d, sizeof(double));
+        e->gGb = LOG_CALLOC((size_t)e->d, sizeof(double));
+        double a;
+        diff_coeffs(&e->sch, e->times.t, &a, &e->gsigma);
+        if (e->n_train)
+            gdata_moments(g, e->seed, e->data_task, RNG_GAUSS, e->n_train, e->gS, e->gm);
+        else
+            gdata_moments_population(g, e->gS, e->gm);
+    }
     if (!g->aligned) return;
     if (e->net.s.family == MODEL_LINEAR) {
         gdata_init_linear(g, e->net.theta);
@@ -50,6 +64,7 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->steps = s->steps;
     e->n_train = s->n_train;
     e->frozen_noise = s->frozen_noise;
+    e->data_task = s->data_task;
     e->ud = ud;
     if (s->engine == SPEC_ENGINE_REDUCED) {
         e->fixed_skip = s->fixed_skip;
@@ -78,7 +93,15 @@ void engine_init(engine *e, const spec_train *s, int eval_batch, const engine_da
     e->alpha = LOG_CALLOC((size_t)e->B, sizeof(double));
     e->sigma = LOG_CALLOC((size_t)e->B, sizeof(double));
     if (e->net.n_sphere > 0) e->sums = LOG_CALLOC(3 * (size_t)e->net.n_sphere, sizeof(double));
-    if (ud && ud->gauss) engine_init_gauss(e, ud->gauss);
+    if (ud && ud->gauss) engine_init_gauss(e, ud->gauss, s->full_batch);
+    e->precond = s->precond;
+    e->sigma_data = s->sigma_data;
+    if (e->precond) {
+        e->xin = LOG_CALLOC((size_t)bmax * (size_t)d, sizeof(double));
+        e->cskip = LOG_CALLOC((size_t)e->B, sizeof(double));
+        e->cout = LOG_CALLOC((size_t)e->B, sizeof(double));
+        e->cin = LOG_CALLOC((size_t)e->B, sizeof(double));
+    }
 }
 
 void engine_free(engine *e)
@@ -90,8 +113,9 @@ void engine_free(engine *e)
         return;
     }
     free(e->gindex);
-    double *bufs[] = {e->x0, e->xt,    e->out,   e->gout, e->grad,
-                      e->w,  e->alpha, e->sigma, e->z,    e->sums};
+    double *bufs[] = {e->x0,    e->xt,    e->out,  e->gout, e->grad, e->w,   e->alpha,
+                      e->sigma, e->z,     e->gS,   e->gm,   e->gGW,  e->gGb, e->gW,
+                      e->xin,   e->cskip, e->cout, e->cin,  e->sums};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     optim_free(&e->opt);
@@ -121,6 +145,28 @@ static void engine_x0(const engine *e, uint64_t g, uint64_t ix, double *x0)
     memcpy(x0, &e->ud->rows[(size_t)r * (size_t)e->d], (size_t)e->d * sizeof(double));
 }
 
+/* EDM preconditioning of sample b (gaussian-theory.md §1.2): its coefficients, the loss weight
+ * w(sigma) and the model's input c_in x_t. */
+static void engine_precond_sample(engine *e, int b)
+{
+    double k, w;
+    size_t d = (size_t)e->d;
+    gt_edm_coeffs(e->sigma_data, e->sigma[b], &e->cskip[b], &k, &e->cin[b], &w);
+    e->cout[b] = k / e->cin[b];
+    e->w[b] *= w;
+    for (size_t i = 0; i < d; i++)
+        e->xin[(size_t)b * d + i] = e->cin[b] * e->xt[(size_t)b * d + i];
+}
+
+/* out = c_skip x_t + c_out out, per sample (n samples, coefficients cs, co). */
+static void engine_precond_out(int n, int d, const double *cs, const double *co, const double *xt,
+                               double *out)
+{
+    for (size_t b = 0; b < (size_t)n; b++)
+        for (size_t i = 0; i < (size_t)d; i++)
+            out[b * (size_t)d + i] = cs[b] * xt[b * (size_t)d + i] + co[b] * out[b * (size_t)d + i];
+}
+
 static void engine_batch(engine *e)
 {
     size_t d = (size_t)e->d;
@@ -130,7 +176,7 @@ static void engine_batch(engine *e)
             uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
             e->gindex[b] = e->n_train ? g % e->n_train : g;
         }
-        gdata_sample(gd, e->seed, e->task, RNG_GAUSS, e->B, e->gindex, e->x0, e->z);
+        gdata_sample(gd, e->seed, e->data_task, RNG_GAUSS, e->B, e->gindex, e->x0, e->z);
     }
     for (int b = 0; b < e->B; b++) {
         uint64_t g = (uint64_t)e->step * (uint64_t)e->B + (uint64_t)b;
@@ -146,6 +192,7 @@ static void engine_batch(engine *e)
         if (!gd) engine_x0(e, g, ix, &e->x0[b * d]);
         diff_forward(e->alpha[b], e->sigma[b], e->seed, e->task, in, d, &e->x0[b * d],
                      &e->xt[b * d]);
+        if (e->precond) engine_precond_sample(e, b);
     }
 }
 
@@ -191,6 +238,21 @@ static void engine_update(engine *e)
     optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
 }
 
+/* gaussian.precond = edm: D = c_skip x + c_out V (c_in x), the model fed c_in x and its output
+ * gradient scaled by c_out (no fused path). */
+static void engine_step_precond(engine *e)
+{
+    model_forward(&e->net, e->B, e->xin, e->out);
+    if (e->fixed_skip) engine_add_skip(e, e->B, e->xt, e->alpha, e->out);
+    engine_precond_out(e->B, e->d, e->cskip, e->cout, e->xt, e->out);
+    e->loss_sum += loss_eval(e->B, e->d, e->w, e->x0, e->out, e->gout) / e->d;
+    e->loss_n++;
+    for (size_t b = 0; b < (size_t)e->B; b++) /* dL/dF = c_out dL/dD */
+        cblas_dscal(e->d, e->cout[b], &e->gout[b * (size_t)e->d], 1);
+    model_backward_set(&e->net, e->B, e->xin, e->gout, e->grad);
+    optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
+}
+
 /* The reduced chain's step; e mirrors its counters, which checkpoints and observers read. */
 static void engine_step_reduced(engine *e)
 {
@@ -201,21 +263,75 @@ static void engine_step_reduced(engine *e)
     e->loss_n = e->red->loss_n;
 }
 
+/* Full-batch GD on the exact loss at the task's level: GW of W (= theta, or P P^T with
+ * theta = P^T: dL/dtheta = theta (GW + GW^T)), the loss per dimension as SGD reports it. */
+static void engine_step_full(engine *e)
+{
+    int d = e->d;
+    size_t dd = (size_t)d * (size_t)d;
+    const double *b;
+    engine_linear_weights(e, e->gW, &b);
+    double loss = gdata_exact_grad(d, e->gS, e->gm, e->gsigma, e->gW, b, e->gGW, e->gGb);
+    if (e->net.s.family == MODEL_LINEAR) {
+        memcpy(e->grad, e->gGW, dd * sizeof(double));
+        if (b) memcpy(e->grad + dd, e->gGb, (size_t)d * sizeof(double));
+    } else {
+        for (size_t i = 0; i < (size_t)d; i++)
+            for (size_t j = i; j < (size_t)d; j++)
+                e->gW[i * (size_t)d + j] = e->gW[j * (size_t)d + i] =
+                    e->gGW[i * (size_t)d + j] + e->gGW[j * (size_t)d + i];
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)e->net.s.K, d, 1.0, e->gW, d,
+                    e->net.theta, d, 0.0, e->grad, d);
+    }
+    e->loss_sum += loss / d;
+    e->loss_n++;
+    optim_step(&e->opt, e->net.theta, e->grad, &e->sph);
+    e->step++;
+}
+
 void engine_step(engine *e)
 {
     if (e->red) {
         engine_step_reduced(e);
         return;
     }
+    if (e->gS) {
+        engine_step_full(e);
+        return;
+    }
     engine_batch(e);
-    engine_forward_loss(e);
-    e->loss_n++;
-    engine_update(e);
+    if (e->precond)
+        engine_step_precond(e);
+    else {
+        engine_forward_loss(e);
+        e->loss_n++;
+        engine_update(e);
+    }
     e->step++;
+}
+
+/* The EDM coefficients at the task's time (c_skip, c_out, c_in). */
+static void engine_precond_at_t(const engine *e, double *cs, double *co, double *ci)
+{
+    double al, sg, k, w;
+    diff_coeffs(&e->sch, e->times.t, &al, &sg);
+    gt_edm_coeffs(e->sigma_data, sg, cs, &k, ci, &w);
+    *co = k / *ci;
 }
 
 void engine_denoise(engine *e, int n, const double *xt, double alpha, double *out)
 {
+    if (e->precond) {
+        double cs, co, ci;
+        engine_precond_at_t(e, &cs, &co, &ci);
+        for (size_t j = 0; j < (size_t)n * (size_t)e->d; j++)
+            e->xin[j] = ci * xt[j];
+        model_forward(&e->net, n, e->xin, out);
+        for (int b = 0; b < n; b++)
+            engine_precond_out(1, e->d, &cs, &co, &xt[(size_t)b * (size_t)e->d],
+                               &out[(size_t)b * (size_t)e->d]);
+        return;
+    }
     model_forward(&e->net, n, xt, out);
     if (!e->fixed_skip) return;
     double al[1] = {alpha};
@@ -247,6 +363,20 @@ int engine_linear_weights(const engine *e, double *W, const double **b)
     /* theta = P^T (h x d): W = P P^T = theta^T theta */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, (int)e->net.s.K, 1.0, e->net.theta,
                 d, e->net.theta, d, 0.0, W, d);
+    return 0;
+}
+
+int engine_denoiser_weights(const engine *e, double *W, const double **b)
+{
+    int r = engine_linear_weights(e, W, b);
+    if (r != 0 || !e->precond) return r;
+    if (*b) LOG_DIE("gaussian.precond = edm with a bias: not supported");
+    double cs, co, ci;
+    engine_precond_at_t(e, &cs, &co, &ci);
+    size_t d = (size_t)e->d;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            W[i * d + j] = co * ci * W[i * d + j] + (i == j ? cs : 0);
     return 0;
 }
 

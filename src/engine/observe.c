@@ -111,7 +111,8 @@ static void observe_init_gauss(observer *o, const engine *e, int n_obs)
 {
     size_t dd = (size_t)o->d * (size_t)o->d;
     o->mmse = gdata_mmse(e->ud->gauss, o->sigma);
-    o->n_gobs = (int)GDATA_NOBS(o->d);
+    /* not aligned or finite data: U^T W U too, for the time-ordered PF-ODE of the output */
+    o->n_gobs = (int)GDATA_NOBS(o->d) + (e->ud->gauss->full_view ? (int)dd : 0);
     o->gobs = LOG_CALLOC((size_t)n_obs * (size_t)o->n_gobs, sizeof(double));
     for (size_t i = 0; i < (size_t)n_obs * (size_t)o->n_gobs; i++)
         o->gobs[i] = NAN;
@@ -319,8 +320,12 @@ void observe_now(observer *o, engine *e)
     observe_overlaps(o, e, &o->overlap[p * nr * 3], &o->norm[p * nr], sc);
     sc[OBS_GRAM_MIN] = engine_gram_min_eig(e);
     const double *b;
-    if (o->gobs && engine_linear_weights(e, o->gW, &b) == 0)
-        gdata_observe(e->ud->gauss, o->gW, b, o->sigma, &o->gobs[p * (size_t)o->n_gobs], o->gwork);
+    if (o->gobs && engine_denoiser_weights(e, o->gW, &b) == 0) {
+        double *row = &o->gobs[p * (size_t)o->n_gobs];
+        gdata_observe(e->ud->gauss, o->gW, b, o->sigma, row, o->gwork);
+        if (o->n_gobs > (int)GDATA_NOBS(o->d))
+            gdata_eigen_view(e->ud->gauss, o->gW, row + GDATA_NOBS(o->d), o->gwork);
+    }
     if (o->snap) memcpy(&o->snap[p * o->n_snap], e->net.theta, o->n_snap * sizeof(double));
     o->n_points++;
 }

@@ -172,6 +172,15 @@ void spec_train_build(spec_train *s, const cfg_t *task_cfg, int d, uint64_t task
     s->batch = (int)c->train.batch;
     s->n_train = spec_n_train(c, d);
     s->frozen_noise = c->train.noise == 1;
+    s->data_task = task;
+    s->full_batch = c->gaussian.sgd_batch == 1;
+    s->precond = c->data.source == SPEC_SOURCE_GAUSSIAN && c->gaussian.precond == 1;
+    s->sigma_data = c->gaussian.sigma_data;
+    if (s->precond) {
+        s->times.kind = DIFF_TIME_LOGNORMAL;
+        s->times.ln_mean = c->gaussian.p_mean;
+        s->times.ln_std = c->gaussian.p_std;
+    }
     s->steps = spec_steps(c, d);
     s->optim = spec_optim(c, d, s->steps);
     s->observe.n_obs = (int)c->observe.n_obs;

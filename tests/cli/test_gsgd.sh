@@ -86,3 +86,75 @@ mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/emp_run2.h5" $EMP --set train.steps_alpha
 check gsgd:empirical-two-ranks $GSC close "$GSD/emp_run.h5" "$GSD/emp_run2.h5" 1e-9
 check_usage gsgd:bad-empirical-singular "leave the sample covariance singular" "$GSD/bad.h5" \
     "$BIN" run "$GINI" -o "$GSD/bad.h5" $EMP --set gaussian.n_empirical=5
+
+# Finite training sets (gaussian-theory.md §2.1, §5): n = 2 d samples per replica, shared by its
+# levels. Full-batch GD (gaussian.sgd_batch = full) is GD on the set's second moment S: every
+# observation equals that closed form and the end S (S + sigma^2)^-1 to 1e-8 relative, while
+# the population optimum (a deliberately wrong reference) fails the same check; u_k^T S u_k has
+# mean lambda_k and variance 2 lambda_k^2 / n (lambda_k^2 / n must fail); mini-batch SGD with
+# the noise redrawn settles at the finite-set optimum, not at the population one.
+GFIN="--set mcm.d=32 --set train.data=finite --set train.n_train_alpha=2 --set observe.n_eval=16"
+GFGD="$GFIN --set sweep.t=0.5,1 --set run.n_seeds=8 --set gaussian.sgd_batch=full --set train.steps_alpha=4000 --set observe.n_obs=30"
+cli_expect_rc gsgd:finite-full-batch 0 "full-batch GD on the loss averaged exactly" "$BIN" run "$GINI" \
+    -o "$GSD/fgd.h5" $GFGD
+check gsgd:finite-full-batch-layout $GSC layout "$GSD/fgd.h5"
+check gsgd:finite-gd-is-empirical-gd $GSC finite-gd "$GSD/fgd.h5"
+if $GSC finite-gd "$GSD/fgd.h5" population >/dev/null 2>&1; then fail gsgd:finite-gd-rejects-population "accepted"
+else pass gsgd:finite-gd-rejects-population; fi
+check gsgd:finite-spectrum-chi2 $GSC finite-spectrum "$GSD/fgd.h5"
+if $GSC finite-spectrum "$GSD/fgd.h5" 0.5 >/dev/null 2>&1; then fail gsgd:finite-spectrum-rejects-half-variance "accepted"
+else pass gsgd:finite-spectrum-rejects-half-variance; fi
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/fgd2.h5" $GFGD --quiet
+check gsgd:finite-two-ranks-same $GSC close "$GSD/fgd.h5" "$GSD/fgd2.h5" 1e-9
+cli_expect_rc gsgd:finite-sgd 0 "finite training set of 64 samples" "$BIN" run "$GINI" -o "$GSD/fsgd.h5" \
+    $GFIN --set sweep.t=none --set run.n_seeds=4 --set train.batch=64 --set train.steps_alpha=10000 \
+    --set observe.n_obs=300
+check gsgd:finite-sgd-settles-at-empirical $GSC finite-sgd "$GSD/fsgd.h5" finite 0.3
+if $GSC finite-sgd "$GSD/fsgd.h5" population 0.3 >/dev/null 2>&1; then fail gsgd:finite-sgd-rejects-population "accepted"
+else pass gsgd:finite-sgd-rejects-population; fi
+check_usage gsgd:bad-finite-bias "the finite-set theory is the bias-free one" "$GSD/bad.h5" \
+    "$BIN" run "$GINI" -o "$GSD/bad.h5" $GFIN --set model.bias=true
+check_usage gsgd:bad-full-frozen "averages the loss over the noise" "$GSD/bad.h5" \
+    "$BIN" run "$GINI" -o "$GSD/bad.h5" $GFGD --set train.noise=frozen
+
+# The stationary fluctuation of online mini-batch SGD at one level (§5.3), d = 16, B = 4,
+# eta = 0.1: the measured variance of u_k^T W u_k over 16 replicas equals the exact
+# discrete-time prediction /gaussian/sgd/stationary_var within 5 SE; the small-eta form
+# eta rho / B (a factor ~2.7 here), B doubled and the residual without sigma^2 W W^T must fail.
+GST="--set mcm.d=16 --set train.batch=4 --set optim.delta=0.1 --set sweep.t=none --set diffusion.t=1 --set run.n_seeds=16 --set train.steps_alpha=100000 --set observe.n_obs=200 --set observe.n_eval=8"
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/stat.h5" $GST --quiet
+check gsgd:stationary-variance $GSC stationary "$GSD/stat.h5"
+for v in lead batch2 nosigma; do
+    if $GSC stationary "$GSD/stat.h5" $v >/dev/null 2>&1; then fail gsgd:stationary-rejects-$v "accepted"
+    else pass gsgd:stationary-rejects-$v; fi
+done
+
+# Sampled levels with EDM weighting and preconditioning (gaussian.precond = edm): one shared V,
+# ln sigma ~ N(p_mean, p_std^2) per sample, D = c_skip x + c_out V c_in x, weight w(sigma). gf is
+# the shared map's exact flow (recomputed independently by the check to 1e-9); SGD's replica
+# mean follows it within its noise; the law without w(sigma) is rejected.
+GPC0="--set mcm.d=16 --set gaussian.precond=edm --set diffusion.t=1 --set train.steps_alpha=10000 --set observe.n_obs=40 --set observe.n_eval=16 --set gaussian.tau_max=1000"
+GPC="$GPC0 --set sweep.t=none"
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/pc.h5" $GPC --set run.n_seeds=8 --quiet
+check gsgd:precond-layout $GSC layout "$GSD/pc.h5"
+check gsgd:precond-follows-shared-flow $GSC shared "$GSD/pc.h5"
+if $GSC shared "$GSD/pc.h5" noweight >/dev/null 2>&1; then fail gsgd:precond-rejects-unweighted "accepted"
+else pass gsgd:precond-rejects-unweighted; fi
+cli_expect_rc gsgd:precond-symlinear 0 "wrote" "$BIN" run "$GINI" -o "$GSD/pcs.h5" $GPC --set run.n_seeds=2 \
+    --set model.family=symlinear --set model.K=16 --set gaussian.model=twolayer --set gaussian.init_q=0.1
+check gsgd:precond-symlinear-layout $GSC layout "$GSD/pcs.h5"
+check_usage gsgd:bad-precond-levels "samples the levels from p(ln sigma) for one shared V" "$GSD/bad.h5" \
+    "$BIN" run "$GINI" -o "$GSD/bad.h5" $GPC0 --set sweep.t=0.5,1
+
+# Not aligned (gaussian.sgd_init = model): the generated variances by the time-ordered PF-ODE
+# of U^T W U (core/gpfode.h). W(0) = 0 under full-batch GD stays aligned: the PF-ODE equals the
+# per-mode closed form to its integration error; a random start: the diagonal readout misses
+# while the off-diagonal part lasts and agrees once GD has removed it; 1 vs 2 ranks.
+GNA="--set mcm.d=16 --set gaussian.sgd_init=model --set gaussian.init_q=0 --set gaussian.sgd_batch=full --set train.steps_alpha=3000 --set observe.n_obs=30 --set observe.n_eval=16"
+cli_expect_rc gsgd:ode-run 0 "wrote" "$BIN" run "$GINI" -o "$GSD/na0.h5" $GNA
+check gsgd:ode-layout $GSC layout "$GSD/na0.h5"
+check gsgd:ode-aligned-equals-closed-form $GSC ode "$GSD/na0.h5" aligned
+mpirun_n 2 "$BIN" run "$GINI" -o "$GSD/na0b.h5" $GNA --quiet
+check gsgd:ode-two-ranks-same $GSC close "$GSD/na0.h5" "$GSD/na0b.h5" 1e-9
+"$BIN" run "$GINI" -o "$GSD/na1.h5" $GNA --set model.init2=small --set model.init2_scale=0.5 --quiet
+check gsgd:ode-nonaligned $GSC ode "$GSD/na1.h5" nonaligned

@@ -161,6 +161,24 @@ static void test_forward_moments(void **state)
     assert_true(fabs(var - sg * sg) < 5 * sg * sg * sqrt(2 / n));
 }
 
+/* DIFF_TIME_LOGNORMAL (gaussian.precond = edm): ln t of 20000 samples has mean ln_mean and
+ * variance ln_std^2 within 5 SE; the same sample index gives the same time. */
+static void test_time_lognormal(void **state)
+{
+    (void)state;
+    diff_times ts = {.kind = DIFF_TIME_LOGNORMAL, .t = 1, .ln_mean = -1.2, .ln_std = 1.2};
+    enum { N = 20000 };
+    double s1 = 0, s2 = 0;
+    for (uint64_t i = 0; i < N; i++) {
+        double l = log(diff_time(&ts, 3, 5, i));
+        s1 += l, s2 += l * l;
+    }
+    double m = s1 / N, v = s2 / N - m * m, sd2 = 1.2 * 1.2;
+    assert_true(fabs(m + 1.2) < 5 * 1.2 / sqrt(N));
+    assert_true(fabs(v - sd2) < 5 * sd2 * sqrt(2.0 / N));
+    assert_true(diff_time(&ts, 3, 5, 17) == diff_time(&ts, 3, 5, 17));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_forward_noise_layout),
         cmocka_unit_test(test_forward_alias_determinism),
         cmocka_unit_test(test_forward_moments),
+        cmocka_unit_test(test_time_lognormal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,9 +9,11 @@
  *     gradient is linear in W) and the gradient flow within |Q - w*| eta a / e (the largest gap
  *     between (1 - x)^n and e^{-n x} is x/(2e) per unit of amplitude, x = 2 eta a), each within 5
  *     replica standard errors; the same check rejects the flow with the rate halved (the 1/2
- *     convention); the stationary fluctuation matches eta R_kk / (B (1 - eta a)) of §5.3
- *     (R_kk = sigma^2 lambda / (sigma^2 + lambda)) within [0.45, 1.6] (5 SE), and not without
- *     the 1/B;
+ *     convention); the stationary fluctuation matches the exact discrete-time variance of
+ *     gdata_sgd_stationary_var (leading order eta R_kk / B of §5.3, R_kk = sigma^2 lambda /
+ *     (sigma^2 + lambda)) within [0.45, 1.6] (5 SE), and not without the 1/B;
+ *   - gdata_exact_grad against the directly summed loss and its central differences; full-batch
+ *     GD of the engine (gaussian.sgd_batch = full, finite set) against GD written out here;
  *   - Gaussian equivalence (§2.1): SGD of W x on MCM data and on its Gaussian clone (same
  *     covariance, different higher cumulants) learns the same mean W within 5 standard errors,
  *     and the mean clone (isotropic, same trace) does not. */
@@ -188,8 +190,16 @@ static void test_readout(void **st)
     assert_true(isnan(gdata_crossing(4, tau, up, 9)));
 }
 
-/* A configuration for linear SGD at level sigma (schedule ve). */
+/* A configuration for linear SGD at level sigma (schedule ve), with nx extra settings. */
+static cfg_t lin_cfg_x(int d, double sigma, int batch, double eta, long steps, int nx,
+                       const char *const *extra);
 static cfg_t lin_cfg(int d, double sigma, int batch, double eta, long steps)
+{
+    return lin_cfg_x(d, sigma, batch, eta, steps, 0, NULL);
+}
+
+static cfg_t lin_cfg_x(int d, double sigma, int batch, double eta, long steps, int nx,
+                       const char *const *extra)
 {
     static cfg_resolved cr;
     cfg_errors err;
@@ -199,23 +209,32 @@ static cfg_t lin_cfg(int d, double sigma, int batch, double eta, long steps)
     snprintf(s[2], 64, "train.batch=%d", batch);
     snprintf(s[3], 64, "optim.delta=%g", eta);
     snprintf(s[4], 64, "train.steps_alpha=%ld", steps);
-    const char *sets[] = {s[0],
-                          s[1],
-                          s[2],
-                          s[3],
-                          s[4],
-                          "train.steps_power=0",
-                          "optim.lr_power=0",
-                          "model.family=linear",
-                          "model.bias=false",
-                          "diffusion.schedule=ve",
-                          "mcm.spikes=axes",
-                          "mcm.beta_u=3",
-                          "mcm.beta_v=5"};
+    const char *sets[20] = {s[0],
+                            s[1],
+                            s[2],
+                            s[3],
+                            s[4],
+                            "train.steps_power=0",
+                            "optim.lr_power=0",
+                            "model.family=linear",
+                            "model.bias=false",
+                            "diffusion.schedule=ve",
+                            "mcm.spikes=axes",
+                            "mcm.beta_u=3",
+                            "mcm.beta_v=5"};
     FILE *f = fopen("/tmp/mcmsim_test_gdata.ini", "w");
     fputs("[run]\nseed = 4\n", f);
     fclose(f);
-    assert_int_equal(cfg_load("/tmp/mcmsim_test_gdata.ini", sets, 13, &cr, &err), 0);
+    int ns = 13;
+    for (int j = 0; j < nx; j++) { /* an extra setting replaces one of the same key */
+        size_t kl = strcspn(extra[j], "=");
+        int at = ns;
+        for (int i = 0; i < ns; i++)
+            if (strncmp(sets[i], extra[j], kl + 1) == 0) at = i;
+        sets[at] = extra[j];
+        ns += at == ns;
+    }
+    assert_int_equal(cfg_load("/tmp/mcmsim_test_gdata.ini", sets, ns, &cr, &err), 0);
     remove("/tmp/mcmsim_test_gdata.ini");
     return cr.v;
 }
@@ -303,7 +322,11 @@ static void test_sgd_vs_flow(void **st)
     double ratio_ok = 0, ratio_noB = 0;
     for (int k = 0; k < SD; k++) {
         double a = lam[k] + sigma * sigma, R = sigma * sigma * lam[k] / a, v = 0, n = 0;
-        double pred = eta * R / (B * (1 - eta * a));
+        /* the exact discrete-time variance, a few % above §5.3's leading eta R / B here */
+        double all[SD], lead = eta * R / B;
+        gdata_sgd_stationary_var(SD, lam, sigma, eta, B, all);
+        double pred = all[k];
+        assert_true(pred > lead && pred < 1.1 * lead);
         for (int i = SSTAT; i < SNAT; i++) {
             double m, se;
             mean_se(w, SR, (size_t)SNAT * SD, (size_t)i * SD + k, &m, &se);
@@ -358,6 +381,198 @@ static void test_gaussian_equivalence(void **st)
     gdata_free(&g), gdata_free(&gm);
 }
 
+/* gdata_exact_grad: the loss equals the noise average of the per-sample loss over the training
+ * set, (1/n) sum_i |(W - I) x_i + b|^2 + sigma^2 |W|_F^2 (x_i summed directly, not through
+ * gdata_moments), and the gradient its central differences. */
+static void test_exact_grad(void **st)
+{
+    (void)st;
+    enum { d = 5, n = 40 };
+    double lam[d], U[d * d], S[d * d], m[d], W[d * d], b[d], GW[d * d], Gb[d], t1[d * d], t2[d];
+    for (int k = 0; k < d; k++)
+        lam[k] = 2.0 / (k + 1);
+    random_basis(d, U);
+    gdata g;
+    gdata_init(&g, d, lam, NULL, 0.3, U);
+    gdata_moments(&g, 4, 9, RNG_GAUSS, n, S, m);
+    double x[n * d], z[n * d];
+    uint64_t ix[n];
+    for (int i = 0; i < n; i++)
+        ix[i] = (uint64_t)i;
+    gdata_sample(&g, 4, 9, RNG_GAUSS, n, ix, x, z);
+    rng_stream rs = rng_stream_make(5, 0, RNG_TEST);
+    rng_normal(&rs, 0, 0, d * d, W);
+    rng_normal(&rs, 1, 0, d, b);
+    double sigma = 0.7, direct = 0;
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d; r++) {
+            double e = b[r] - x[i * d + r];
+            for (int c = 0; c < d; c++)
+                e += W[r * d + c] * x[i * d + c];
+            direct += e * e / n;
+        }
+    for (int j = 0; j < d * d; j++)
+        direct += sigma * sigma * W[j] * W[j];
+    double loss = gdata_exact_grad(d, S, m, sigma, W, b, GW, Gb);
+    assert_true(fabs(loss / direct - 1) < 1e-12);
+    double h = 1e-5, worst = 0;
+    for (int j = 0; j < d * d + d; j++) {
+        double *p = j < d * d ? &W[j] : &b[j - d * d], keep = *p;
+        *p = keep + h;
+        double lp = gdata_exact_grad(d, S, m, sigma, W, b, t1, t2);
+        *p = keep - h;
+        double lm = gdata_exact_grad(d, S, m, sigma, W, b, t1, t2);
+        *p = keep;
+        double g0 = j < d * d ? GW[j] : Gb[j - d * d];
+        worst = fmax(worst, fabs((lp - lm) / (2 * h) - g0) / fmax(1, fabs(g0)));
+    }
+    print_message("exact loss %.12g (direct %.12g), worst gradient error %.3g\n", loss, direct,
+                  worst);
+    assert_true(worst < 1e-7);
+    gdata_free(&g);
+}
+
+/* gaussian.sgd_batch = full on a finite set: the engine's W (linear) and P (symlinear, W =
+ * P P^T) after 150 steps equal GD written out here on the directly summed second moment,
+ * W -= 2 eta [W (S + sigma^2 I) - S] and P -= eta (G + G^T) P, to 1e-12. */
+static void test_full_batch(void **st)
+{
+    (void)st;
+    enum { d = 4, n = 12, steps = 150 };
+    const char *lin[] = {"train.data=finite", "train.n_train_alpha=3", "gaussian.sgd_batch=full"};
+    const char *sym[] = {"train.data=finite", "train.n_train_alpha=3", "gaussian.sgd_batch=full",
+                         "model.family=symlinear", "model.K=4"};
+    double sigma = 0.5, eta = 0.05, lam[d], q[d];
+    for (int k = 0; k < d; k++)
+        lam[k] = 1.0 / (k + 1), q[k] = 0.1;
+    gdata g;
+    gdata_init(&g, d, lam, q, 0.0, NULL);
+    g.aligned = 1;
+    engine_data ud = {.d = d, .gauss = &g};
+    double x[n * d], z[n * d], S[d * d] = {0};
+    uint64_t ix[n];
+    for (int i = 0; i < n; i++)
+        ix[i] = (uint64_t)i;
+    gdata_sample(&g, 4, 3, RNG_GAUSS, n, ix, x, z);
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < d; r++)
+            for (int c = 0; c < d; c++)
+                S[r * d + c] += x[i * d + r] * x[i * d + c] / n;
+    for (int fam = 0; fam < 2; fam++) {
+        cfg_t c = lin_cfg_x(d, sigma, 1, eta, steps, fam ? 5 : 3, fam ? sym : lin);
+        spec_train s;
+        spec_train_build(&s, &c, d, 77);
+        s.data_task = 3;
+        engine e;
+        engine_init(&e, &s, 8, &ud);
+        while (e.step < steps)
+            engine_step(&e);
+        double W[d * d] = {0}, P[d * d] = {0}, G[d * d], E[d * d];
+        for (int k = 0; k < d; k++)
+            W[k * d + k] = q[k], P[k * d + k] = sqrt(q[k]); /* P row k = column k of P^T */
+        for (int t = 0; t < steps; t++) {
+            if (fam)
+                for (int r = 0; r < d; r++)
+                    for (int cc = 0; cc < d; cc++) {
+                        W[r * d + cc] = 0;
+                        for (int h = 0; h < d; h++)
+                            W[r * d + cc] += P[h * d + r] * P[h * d + cc];
+                    }
+            for (int r = 0; r < d; r++)
+                for (int cc = 0; cc < d; cc++) {
+                    double ws = sigma * sigma * W[r * d + cc] - S[r * d + cc];
+                    for (int h = 0; h < d; h++)
+                        ws += W[r * d + h] * S[h * d + cc];
+                    G[r * d + cc] = 2 * ws;
+                }
+            if (!fam) {
+                for (int j = 0; j < d * d; j++)
+                    W[j] -= eta * G[j];
+                continue;
+            }
+            for (int h = 0; h < d; h++)
+                for (int cc = 0; cc < d; cc++) {
+                    E[h * d + cc] = 0;
+                    for (int r = 0; r < d; r++)
+                        E[h * d + cc] += P[h * d + r] * (G[r * d + cc] + G[cc * d + r]);
+                }
+            for (int j = 0; j < d * d; j++)
+                P[j] -= eta * E[j];
+        }
+        const double *ref = fam ? P : W;
+        double worst = 0;
+        for (int j = 0; j < d * d; j++)
+            worst = fmax(worst, fabs(e.net.theta[j] - ref[j]));
+        print_message("%s full batch: largest difference from written-out GD %.3g\n",
+                      fam ? "symlinear" : "linear", worst);
+        assert_true(worst < 1e-12);
+        engine_free(&e);
+    }
+    gdata_free(&g);
+}
+
+/* W = P P^T by mini-batch SGD from a small aligned start (Q = 1e-3, h = d): the weight of mode
+ * k reaches the harmonic mean of Q and w* at tau = ln 2 / (8 lambda_k) (the two-layer logistic
+ * law, §2.5; tau = steps x eta), whatever sigma. Per replica the first crossing step of
+ * u_k^T W u_k (identity basis: the diagonal of P P^T); their mean over 24 replicas within 5 SE
+ * (their spread) plus the discrete-step bias (a step grows w by at most the factor 1 + 8 eta
+ * lambda, i.e. one step: eta) of ln 2 / (8 lambda) at sigma = 0.3 and 1; the balanced rate
+ * (ln 2 / (4 lambda), §2.6) is rejected by the same check. */
+static void test_symlinear_emergence(void **st)
+{
+    (void)st;
+    enum { d = 4, R = 24, B = 16 };
+    const char *sym[] = {"model.family=symlinear", "model.K=4"};
+    double eta = 0.002, lam[d], q[d];
+    for (int k = 0; k < d; k++)
+        lam[k] = 1.0 / (1 << k), q[k] = 1e-3;
+    gdata g;
+    gdata_init(&g, d, lam, q, 0.0, NULL);
+    g.aligned = 1;
+    engine_data ud = {.d = d, .gauss = &g};
+    double sigmas[2] = {0.3, 1.0};
+    for (int si = 0; si < 2; si++) {
+        double sg = sigmas[si];
+        long steps = (long)(2 * log(2.0) / (8 * lam[d - 1] * eta));
+        cfg_t c = lin_cfg_x(d, sg, B, eta, steps, 2, sym);
+        double tau[R][d];
+        for (int r = 0; r < R; r++) {
+            spec_train s;
+            spec_train_build(&s, &c, d, (uint64_t)(100 + r));
+            engine e;
+            engine_init(&e, &s, 8, &ud);
+            for (int k = 0; k < d; k++)
+                tau[r][k] = NAN;
+            while (e.step < steps) {
+                engine_step(&e);
+                for (int k = 0; k < d; k++) {
+                    double w = 0, ws = lam[k] / (lam[k] + sg * sg);
+                    for (int h = 0; h < d; h++)
+                        w += e.net.theta[h * d + k] * e.net.theta[h * d + k];
+                    if (isnan(tau[r][k]) && w >= 2 * q[k] * ws / (q[k] + ws))
+                        tau[r][k] = e.step * eta;
+                }
+            }
+            engine_free(&e);
+        }
+        int bad = 0, bad_balanced = 0;
+        for (int k = 0; k < d; k++) {
+            double m = 0, m2 = 0;
+            for (int r = 0; r < R; r++)
+                m += tau[r][k] / R, m2 += tau[r][k] * tau[r][k] / R;
+            double se = sqrt(fmax(0, m2 - m * m) * R / (R - 1) / R);
+            double pred = log(2.0) / (8 * lam[k]), tol = 5 * se + eta;
+            print_message("sigma %g lambda %g: emergence %.4f +- %.4f, ln 2/(8 lambda) %.4f\n", sg,
+                          lam[k], m, se, pred);
+            bad += !(fabs(m - pred) < tol);
+            bad_balanced += fabs(m - 2 * pred) < tol;
+        }
+        assert_int_equal(bad, 0);
+        assert_int_equal(bad_balanced, 0);
+    }
+    gdata_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +581,9 @@ int main(void)
         cmocka_unit_test(test_readout),
         cmocka_unit_test(test_sgd_vs_flow),
         cmocka_unit_test(test_gaussian_equivalence),
+        cmocka_unit_test(test_exact_grad),
+        cmocka_unit_test(test_full_batch),
+        cmocka_unit_test(test_symlinear_emergence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
