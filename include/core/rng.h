@@ -120,6 +120,9 @@ void rng_normal_ref(const rng_stream *s, uint64_t step, uint32_t block0, size_t 
 /* The Box-Muller transform of rng_normal on n pairs of uniforms (out[2 i], out[2 i + 1] from
  * u0[i], u1[i]): for benchmarks that feed it another generator's uniforms. */
 void rng_box_muller(const double *u0, const double *u1, size_t n, double *out);
+/* The same on groups of 8 pairs laid out one after the other: group q pairs u[16 q + i] with
+ * u[16 q + 8 + i] (i < 8) into out[16 q + 2 i], out[16 q + 2 i + 1]; u 64-byte aligned. */
+void rng_box_muller_groups(const double *u, size_t ngroups, double *out);
 
 /* Instruction set of the vector batches: detected on first use; rng_isa_force picks one (for
  * tests and benchmarks; -1: back to the detected one) and returns -1 if the CPU lacks it. Every

@@ -8,13 +8,14 @@
  * of draws, and restarts need no state beyond the counter; only a whole vector (or a prefix of
  * it) is addressable, not entry i alone — use rng_normal for random access.
  *
- * Sequence: iteration t of the generator gives one 64-bit output x per lane; refill r (R =
- * RNGV_REFILL normals) takes iterations (R/8) r .. (R/8)(r + 1) - 1, lane-major, as R uniforms
+ * Sequence: iteration t of the generator gives one 64-bit output x per lane; group g (R =
+ * RNGV_GROUP = 16 normals) takes iterations 2g and 2g + 1, lane-major, as R uniforms
  * u_k = (x >> 12 + 1/2) 2^-52 in (0, 1) (the top 52 bits; the smallest u gives |z| up to 8.6, as
- * rng.h's 53-bit uniforms do); normals 2i, 2i + 1 of the refill are rng.h's Box-Muller of the
- * pair (u_i, u_{R/2+i}). The top 53 bits of xoshiro256+ pass BigCrush (its authors); the
- * raw stream is in tests/soak/rng_dieharder.sh. Integer operations and rng.h's Box-Muller only:
- * every instruction-set path gives identical numbers.
+ * rng.h's 53-bit uniforms do); normals 2i, 2i + 1 of the group are rng.h's Box-Muller of the
+ * pair (u_i, u_{8+i}), lane i of the two iterations. A request of n normals computes only the
+ * ceil(n / 16) groups it needs (RNGV_REFILL at a time). The top 53 bits of xoshiro256+ pass
+ * BigCrush (its authors); the raw stream is in tests/soak/rng_dieharder.sh. Integer operations and
+ * rng.h's Box-Muller only: every instruction-set path gives identical numbers.
  *
  * A request for n values returns the first n entries; successive requests on one rngv continue
  * the sequence, so any split of a vector into chunks gives the same numbers as one request. */
@@ -27,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { RNGV_LANES = 8, RNGV_REFILL = 256 };
+enum { RNGV_LANES = 8, RNGV_GROUP = 16, RNGV_REFILL = 256 };
 
 /* Philox blocks of the seed: 8 lanes x 4 words x 64 bits = 16 blocks from this block index on
  * (far above any block a request of rng.h reaches). */
@@ -36,7 +37,7 @@ enum { RNGV_LANES = 8, RNGV_REFILL = 256 };
 typedef struct {
     alignas(64) uint64_t s[4][RNGV_LANES];
     alignas(64) double buf[RNGV_REFILL];
-    int pos; /* next unread entry of buf; RNGV_REFILL: empty */
+    int pos, len; /* next unread entry of buf, and its filled length (pos = len: empty) */
 } rngv;
 
 /* The vector at `counter` of stream s, from its first entry. */

@@ -135,9 +135,7 @@ static void nrn_forward_one(const model *m, nrn_ws *w, const double *x, double *
 }
 
 /* set: the gradient is written, not added to (the first sample of model_backward_set). */
-/* sums (NULL, or with set): the sphere sums of every row, in passes of NRN_SUMS_ROWS rows (12
- * accumulators each: more would spill on AVX2). */
-enum { NRN_SUMS_ROWS = 2 };
+/* sums (NULL, or with set): the sphere sums of every row, nrn_sums_rows() rows per pass. */
 static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const double *g,
                              const double *f, const double *df, double *grad, int set, double *sums)
 {
@@ -149,7 +147,7 @@ static void nrn_backward_one(const model *m, nrn_ws *w, const double *x, const d
     w->dots_ready = 0;
     /* row k of the gradient gets al_k g + be_k x, NRN_CHUNK rows per pass over g and x */
     double al[NRN_CHUNK], be[NRN_CHUNK], *gr[NRN_CHUNK];
-    int chunk = sums ? NRN_SUMS_ROWS : NRN_CHUNK;
+    int chunk = sums ? nrn_sums_rows() : NRN_CHUNK;
     for (int k0 = 0; k0 < K; k0 += chunk) {
         int n = K - k0 < chunk ? K - k0 : chunk;
         for (int j = 0; j < n; j++) {

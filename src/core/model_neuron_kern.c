@@ -319,6 +319,11 @@ void nrn_rank2(int n, double *const *gr, const double *al, const double *be, con
         nrn_rank2_256(n, gr, al, be, g, x, d, set);
 }
 
+int nrn_sums_rows(void)
+{
+    return 2;
+}
+
 void nrn_rank2s(int n, double *const *gr, const double *const *wr, const double *al,
                 const double *be, const double *g, const double *x, int d, double *sums)
 {

@@ -18,7 +18,11 @@ void nrn_comb(int n, const double *const *r, const double *cf, double s0, const 
 /* gr[j] (+)= al[j] g + be[j] x (set: written). */
 void nrn_rank2(int n, double *const *gr, const double *al, const double *be, const double *g,
                const double *x, int d, int set);
-/* gr[j] = al[j] g + be[j] x and sums[3 j ..] = (|wr[j]|^2, wr[j] . gr[j], |gr[j]|^2), n <= 2. */
+/* Rows per pass of nrn_rank2s (3 accumulators of 8 lanes per row): 2 (measured on AVX2, where
+ * they spill, 1 row per pass was slower still at K = 8). */
+int nrn_sums_rows(void);
+/* gr[j] = al[j] g + be[j] x and sums[3 j ..] = (|wr[j]|^2, wr[j] . gr[j], |gr[j]|^2),
+ * n <= nrn_sums_rows(). */
 void nrn_rank2s(int n, double *const *gr, const double *const *wr, const double *al,
                 const double *be, const double *g, const double *x, int d, double *sums);
 /* D = (fx ? s0 x : cf[0] r[0]) + sum_{j >= !fx} cf[j] r[j] (+ sa x if add), res = x0 - D,

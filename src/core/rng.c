@@ -343,6 +343,14 @@ static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t b
             memcpy(out + 2 * i, z, 2 * m * sizeof *z);                                             \
         }                                                                                          \
     }                                                                                              \
+    /* rng_box_muller_groups: group q pairs u[16 q + i] with u[16 q + 8 + i] (u 64-byte aligned)   \
+     */                                                                                            \
+    ATTR static void bm_groups_##SUFFIX(const double *u, size_t ng, double *out)                   \
+    {                                                                                              \
+        for (size_t q = 0; q < ng; q++)                                                            \
+            box_muller(u + 2 * RNG_BM_LANES * q, u + 2 * RNG_BM_LANES * q + RNG_BM_LANES,          \
+                       out + 2 * RNG_BM_LANES * q);                                                \
+    }                                                                                              \
     /* Raw words in block order: transposes the lanes back to out[4 i + j]. */                     \
     ATTR static void raw_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,       \
                                         uint32_t *restrict out)                                    \
@@ -502,4 +510,11 @@ void rng_box_muller(const double *u0, const double *u1, size_t n, double *out)
     (isa == RNG_ISA_AVX512 ? bm_many_avx512
      : isa == RNG_ISA_AVX2 ? bm_many_avx2
                            : bm_many_sse2)(u0, u1, n, out);
+}
+
+_Static_assert(RNG_BM_LANES == 8, "rng.h documents groups of 8 pairs");
+
+void rng_box_muller_groups(const double *u, size_t ngroups, double *out)
+{
+    RNG_PICK(bm_groups)(u, ngroups, out);
 }

@@ -13,7 +13,7 @@
         (S3) = ((S3) << 45) | ((S3) >> 19);                                                        \
     } while (0)
 
-/* RNGV_REFILL uniforms: the iterations lane-major, u = (x >> 12 + 1/2) 2^-52 from the top 52
+/* 8 NIT uniforms: NIT iterations lane-major, u = (x >> 12 + 1/2) 2^-52 from the top 52
  * bits (the integer placed in the mantissa of 2^52, then exact operations only: never 0 or 1,
  * the same bits on every path). Vectors of the instruction set's native width. */
 typedef uint64_t rngv_u2 __attribute__((vector_size(16)));
@@ -25,14 +25,14 @@ typedef double rngv_d8 __attribute__((vector_size(64)));
 
 /* UT/DT: vectors of W lanes, the native width of the instruction set; NV of them hold 8 lanes. */
 #define RNGV_FILL(NAME, ATTR, UT, DT)                                                              \
-    ATTR static void NAME(uint64_t st[4][RNGV_LANES], double *restrict u)                          \
+    ATTR static void NAME(uint64_t st[4][RNGV_LANES], int nit, double *restrict u)                 \
     {                                                                                              \
         enum { W = (int)(sizeof(UT) / sizeof(uint64_t)), NV = RNGV_LANES / W };                    \
         const UT ex = (UT){0} + 0x4330000000000000u;                                               \
         UT s0[NV], s1[NV], s2[NV], s3[NV];                                                         \
         memcpy(s0, st[0], sizeof s0), memcpy(s1, st[1], sizeof s1);                                \
         memcpy(s2, st[2], sizeof s2), memcpy(s3, st[3], sizeof s3);                                \
-        for (int it = 0; it < RNGV_REFILL / RNGV_LANES; it++)                                      \
+        for (int it = 0; it < nit; it++)                                                           \
             for (int q = 0; q < NV; q++) {                                                         \
                 UT x;                                                                              \
                 RNGV_STEP(x, s0[q], s1[q], s2[q], s3[q]);                                          \
@@ -47,17 +47,17 @@ RNGV_FILL(fill_avx512, __attribute__((target("avx512f"))), rngv_u8, rngv_d8)
 RNGV_FILL(fill_avx2, __attribute__((target("avx2"))), rngv_u4, rngv_d4)
 RNGV_FILL(fill_sse2, , rngv_u2, rngv_d2)
 
-static void fill(uint64_t s[4][RNGV_LANES], double *u)
+static void fill(uint64_t s[4][RNGV_LANES], int nit, double *u)
 {
     switch (rng_isa()) {
     case RNG_ISA_AVX512:
-        fill_avx512(s, u);
+        fill_avx512(s, nit, u);
         break;
     case RNG_ISA_AVX2:
-        fill_avx2(s, u);
+        fill_avx2(s, nit, u);
         break;
     default:
-        fill_sse2(s, u);
+        fill_sse2(s, nit, u);
     }
 }
 
@@ -73,33 +73,33 @@ void rngv_start(rngv *v, const rng_stream *s, uint64_t counter)
         }
     for (int j = 0; j < RNGV_LANES; j++) /* the one state xoshiro cannot leave (p = 2^-256) */
         if (!(v->s[0][j] | v->s[1][j] | v->s[2][j] | v->s[3][j])) v->s[0][j] = 1;
-    v->pos = RNGV_REFILL;
+    v->pos = v->len = 0;
 }
 
-/* The next RNGV_REFILL normals into out (64-byte aligned). */
-static void refill(rngv *v, double *out)
+/* The next ng <= RNGV_REFILL / RNGV_GROUP groups of normals into out. */
+static void refill(rngv *v, int ng, double *out)
 {
     alignas(64) double u[RNGV_REFILL];
-    fill(v->s, u);
-    rng_box_muller(u, u + RNGV_REFILL / 2, RNGV_REFILL / 2, out);
+    fill(v->s, 2 * ng, u);
+    rng_box_muller_groups(u, (size_t)ng, out);
 }
 
 void rngv_normal(rngv *v, size_t n, double *out)
 {
     size_t k = 0;
-    while (k < n && v->pos < RNGV_REFILL) /* what is left of the last refill */
+    while (k < n && v->pos < v->len) /* what is left of the last group */
         out[k++] = v->buf[v->pos++];
-    /* Whole refills straight into out when it is aligned, else through buf. */
-    if (!(((uintptr_t)(out + k)) & 63))
-        for (; k + RNGV_REFILL <= n; k += RNGV_REFILL)
-            refill(v, out + k);
-    while (k < n) {
-        refill(v, v->buf);
-        size_t m = n - k < RNGV_REFILL ? n - k : RNGV_REFILL;
-        memcpy(out + k, v->buf, m * sizeof *out);
-        v->pos = (int)m;
-        k += m;
-    }
+    for (; k + RNGV_REFILL <= n; k += RNGV_REFILL) /* whole refills straight into out */
+        refill(v, RNGV_REFILL / RNGV_GROUP, out + k);
+    if (k == n) return;
+    /* the groups the rest needs, whole ones into out, the last through buf */
+    int ng = (int)((n - k) / RNGV_GROUP), part = (n - k) % RNGV_GROUP != 0;
+    if (ng) refill(v, ng, out + k), k += (size_t)ng * RNGV_GROUP;
+    if (!part) return;
+    refill(v, 1, v->buf);
+    v->len = RNGV_GROUP;
+    v->pos = (int)(n - k);
+    memcpy(out + k, v->buf, (n - k) * sizeof *out);
 }
 
 void rngv_raw(rngv *v, size_t n, uint64_t *out)

@@ -21,7 +21,7 @@
 /* The header's definition, one lane and one value at a time. */
 static void reference_vector(const rng_stream *s, uint64_t counter, size_t n, double *out)
 {
-    enum { L = RNGV_LANES, R = RNGV_REFILL };
+    enum { L = RNGV_LANES, R = RNGV_GROUP };
     uint32_t w[4 * 2 * L];
     uint64_t st[4][L];
     for (int b = 0; b < 2 * L; b++)
@@ -173,7 +173,7 @@ static int check_normals(double *z, size_t n, const char *what)
     }
     double lim = 5 / sqrt(dn / 2);
     double r_next = correlation(z, z + 1, n - 1, 1), r_pair = correlation(z, z + 1, n / 2, 2);
-    double r_lane = correlation(z, z + RNGV_REFILL, n - RNGV_REFILL, 1);
+    double r_lane = correlation(z, z + RNGV_GROUP, n - RNGV_GROUP, 1);
     double r_vec = correlation(z, z + D, n - D, 1);
     bad += !(fabs(r_next) < lim) + !(fabs(r_pair) < lim) + !(fabs(r_lane) < lim);
     bad += !(fabs(r_vec) < lim);
