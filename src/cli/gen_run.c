@@ -138,10 +138,12 @@ static void gr_warn_range(const cfg_t *rc, const spec_gen *sg)
     double lo, hi;
     diff_coeffs(&ds, t0, &a, &s), lo = s / a;
     diff_coeffs(&ds, t1, &a, &s), hi = s / a;
-    if (sg->plan.sigma_max > hi * (1 + 1e-9) || sg->plan.sigma_min < lo * (1 - 1e-9))
-        log_warn("generate: levels [%g, %g] reach beyond the trained ones [%.4g, %.4g] (sigma_t / "
-                 "alpha_t of train.t_min .. t_max): the model extrapolates there\n",
-                 sg->plan.sigma_min, sg->plan.sigma_max, lo, hi);
+    /* with teleportation the model first runs at sigma_skip */
+    double top = sg->plan.sigma_skip > 0 ? sg->plan.sigma_skip : sg->plan.sigma_max;
+    if (top > hi * (1 + 1e-9) || sg->plan.sigma_min < lo * (1 - 1e-9))
+        log_warn("generate: the model's levels [%g, %g] reach beyond the trained ones [%.4g, %.4g] "
+                 "(sigma_t / alpha_t of train.t_min .. t_max): the model extrapolates there\n",
+                 sg->plan.sigma_min, top, lo, hi);
 }
 
 /* A neural family with the engine's fixed skip, trained over several times, with an activation

@@ -130,3 +130,20 @@ check genm:plot-nontrivial $PY "$ROOT/tests/lib/imgcheck.py" "$GM/simplicity.png
 "$BIN" generate "$SB" -o "$GM/exact.h5" $SBR --set generate.score=exact --set generate.n_samples=100 --quiet
 cli_expect_rc genm:plot-needs-model-score 2 "no generate/step: not written with generate.score = model" \
     "$ROOT/postprocess/mcmplot" gentrain "$GM/exact.h5"
+
+# input/simplicity_bias_v.ini as shipped (~5 s): the README's claim that the generated excess
+# kurtosis along v is 0 within 5 SE while w is random (step 0) and clearly negative (below -0.5,
+# data -1.65) once w has found v, in both replicas.
+SBV=$ROOT/input/simplicity_bias_v.ini
+(cd "$GM" && "$BIN" run "$SBV" --quiet && "$BIN" generate "$SBV" -o sbv_gen.h5 --quiet 2>/dev/null)
+check genm:simplicity-bias-v-claim $PY -c "
+import h5py, sys
+g = h5py.File(sys.argv[1])
+m, st = g['/generate/moments'][:], g['/generate/step'][:]
+k, se = m[:, 2, 3], m[:, 2, 6]
+first = st == 0
+last = st == st.max()
+assert first.sum() == 2 and last.sum() == 2, (first.sum(), last.sum())
+assert (abs(k[first]) < 5 * se[first]).all(), ('step 0', k[first], se[first])
+assert (k[last] < -0.5).all() and (k[last] < -10 * se[last]).all(), ('end', k[last], se[last])
+print('kurtosis along v: step 0', k[first].round(3), 'end', k[last].round(3))" "$GM/sbv_gen.h5"
