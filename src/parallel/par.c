@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static noreturn void par_finalize_exit(int code)
 {
@@ -28,11 +29,12 @@ static noreturn void par_abort_job(int code)
  * mcmsim never does; that fork is ~0.3-0.4 s of every short run. Isolated singletons skip it.
  * A singleton also talks only to itself, yet the default transport selection opens UCX and
  * probes the network devices (~0.2 s here): the ob1 layer over the self transport is all it
- * needs. Isolated singletons of one user on one node share a session directory (job family 0),
- * which the first to finish removes: MPI-IO's shared-memory file pointer (sharedfp sm, which a
- * single rank never needs) would then fail to create its file there in a concurrent run and
- * print an error (measured: 6 concurrent short runs), so it is left out. A launched run keeps the
- * site's transports and components. A value the user set is kept (setenv does not overwrite). */
+ * needs. Isolated singletons of one user on one node would share one session directory (job
+ * family 0), which the first to finish removes under the others: a concurrent MPI_Init then
+ * failed (orte_session_dir: mkdir .../jf.0/1) and MPI-IO printed errors (measured: 8 rounds of
+ * 8 concurrent runs). So each gets its own top session directory, named by host, user and pid,
+ * which Open MPI creates and removes. A launched run keeps the site's transports and session
+ * directories. A value the user set is kept (setenv does not overwrite). */
 static void par_singleton_isolated(void)
 {
     static const char *const launcher[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK",
@@ -42,7 +44,12 @@ static void par_singleton_isolated(void)
     setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
     setenv("OMPI_MCA_pml", "ob1", 0);
     setenv("OMPI_MCA_btl", "self", 0);
-    setenv("OMPI_MCA_sharedfp", "^sm", 0);
+    char host[256] = "host", dir[1024];
+    gethostname(host, sizeof host - 1);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/ompi.%s.%u.mcmsim.%ld", tmp && *tmp ? tmp : "/tmp", host,
+             (unsigned)getuid(), (long)getpid());
+    setenv("OMPI_MCA_orte_top_session_dir", dir, 0);
 }
 
 void par_init(int *argc, char ***argv)
