@@ -300,6 +300,7 @@ static int nrn_backward1_sums(model *m, const double *x, const double *gout, dou
                               double *sums)
 {
     nrn_ws *w = m->ws;
+    if (nrn_sums_rows() == 0) return -1;
     nrn_set_rows(m, w);
     nrn_backward_one(m, w, x, gout, w->f, w->df, grad, 1, sums);
     return 0;

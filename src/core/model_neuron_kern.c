@@ -321,7 +321,7 @@ void nrn_rank2(int n, double *const *gr, const double *al, const double *be, con
 
 int nrn_sums_rows(void)
 {
-    return 2;
+    return NRN_AVX512 ? 2 : 0;
 }
 
 void nrn_rank2s(int n, double *const *gr, const double *const *wr, const double *al,

@@ -18,8 +18,9 @@ void nrn_comb(int n, const double *const *r, const double *cf, double s0, const 
 /* gr[j] (+)= al[j] g + be[j] x (set: written). */
 void nrn_rank2(int n, double *const *gr, const double *al, const double *be, const double *g,
                const double *x, int d, int set);
-/* Rows per pass of nrn_rank2s (3 accumulators of 8 lanes per row): 2 (measured on AVX2, where
- * they spill, 1 row per pass was slower still at K = 8). */
+/* Rows per pass of nrn_rank2s (3 accumulators of 8 lanes per row): 2 on AVX-512; 0 on the other
+ * paths, where the accumulators spill and the fused pass was measured 4-9 % slower than the
+ * separate reduction (1 row per pass slower still): there the caller takes the unfused path. */
 int nrn_sums_rows(void);
 /* gr[j] = al[j] g + be[j] x and sums[3 j ..] = (|wr[j]|^2, wr[j] . gr[j], |gr[j]|^2),
  * n <= nrn_sums_rows(). */
