@@ -36,7 +36,7 @@ enum { RNGV_LANES = 8, RNGV_GROUP = 16, RNGV_REFILL = 256 };
 
 typedef struct {
     alignas(64) uint64_t s[4][RNGV_LANES];
-    alignas(64) double buf[RNGV_REFILL];
+    alignas(64) double buf[RNGV_GROUP]; /* the last group of a request that ended inside it */
     int pos, len; /* next unread entry of buf, and its filled length (pos = len: empty) */
 } rngv;
 

@@ -112,15 +112,24 @@ static void nrn_set_rows(const model *m, nrn_ws *w)
         w->rows[k] = m->theta + (size_t)k * (size_t)m->s.d;
 }
 
+/* One sample's pre-activations h_k = w_k . x, sigma and sigma', and the combine coefficients
+ * a_k sigma(h_k) (w->coef). */
+static void nrn_pre_one(const model *m, nrn_ws *w, const double *x, double *h, double *f,
+                        double *df)
+{
+    int K = m->s.K;
+    const double *a = nrn_a(m);
+    nrn_dots_all(K, w->rows, x, m->s.d, h);
+    act_eval(&m->s.act, K, h, f, df);
+    for (int k = 0; k < K; k++)
+        w->coef[k] = nrn_ak(m, a, k) * f[k];
+}
+
 static void nrn_forward_one(const model *m, nrn_ws *w, const double *x, double *out, double *h,
                             double *f, double *df)
 {
     int d = m->s.d, K = m->s.K;
-    const double *a = nrn_a(m);
-    nrn_dots_all(K, w->rows, x, d, h);
-    act_eval(&m->s.act, K, h, f, df);
-    for (int k = 0; k < K; k++)
-        w->coef[k] = nrn_ak(m, a, k) * f[k];
+    nrn_pre_one(m, w, x, h, f, df);
     /* The first chunk starts from c x, later ones add onto out. Without a skip (the engine
      * adds a fixed skip itself) it starts from a_0 f_0 w_0 instead: x is not read at all. */
     for (int k0 = 0; k0 < K; k0 += NRN_CHUNK) {
@@ -282,11 +291,7 @@ static int nrn_resid1(model *m, const double *x, const double *x0, int add, doub
     int d = m->s.d, K = m->s.K;
     if (K > NRN_CHUNK) return -1;
     nrn_set_rows(m, w);
-    const double *a = nrn_a(m);
-    nrn_dots_all(K, w->rows, x, d, w->h);
-    act_eval(&m->s.act, K, w->h, w->f, w->df);
-    for (int k = 0; k < K; k++)
-        w->coef[k] = nrn_ak(m, a, k) * w->f[k];
+    nrn_pre_one(m, w, x, w->h, w->f, w->df);
     int fx = m->s.skip != SKIP_NONE;
     nrn_resid(K, w->rows, w->coef, fx, fx ? model_skip_value(m) : 0.0, add, sa, x, x0, sc, d, gout,
               w->dots);

@@ -307,6 +307,14 @@ static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t b
     words_to_uniforms((const uint64_t(*)[RNG_LANES])w, u0, u1);
 }
 
+/* Words w[j][i] (j < 4, i < nl, row stride nl) of a batch to out[4 i + j], block order. */
+static inline void words_to_raw(int nl, const uint64_t *w, uint32_t *restrict out)
+{
+    for (int i = 0; i < nl; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint32_t)w[j * nl + i];
+}
+
 /* The batches, one copy per instruction set (the same source; see rng_isa). */
 #define RNG_BATCHES(SUFFIX, ATTR)                                                                  \
     ATTR static void uniform_batch_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,   \
@@ -357,18 +365,14 @@ static inline void batch_uniforms(const rng_stream *s, uint64_t step, uint32_t b
     {                                                                                              \
         alignas(64) rng_words w;                                                                   \
         philox_lanes(s, step, block0, 0, w);                                                       \
-        for (int i = 0; i < RNG_LANES; i++)                                                        \
-            for (int j = 0; j < 4; j++)                                                            \
-                out[4 * i + j] = (uint32_t)w[j][i];                                                \
+        words_to_raw(RNG_LANES, &w[0][0], out);                                                    \
     }                                                                                              \
     ATTR static void raw_half_##SUFFIX(const rng_stream *s, uint64_t step, uint32_t block0,        \
                                        uint32_t *restrict out)                                     \
     {                                                                                              \
         alignas(64) uint64_t w[4][RNG_LANES / 2];                                                  \
         philox16_##SUFFIX(s, step, block0, 0, w);                                                  \
-        for (int i = 0; i < RNG_LANES / 2; i++)                                                    \
-            for (int j = 0; j < 4; j++)                                                            \
-                out[4 * i + j] = (uint32_t)w[j][i];                                                \
+        words_to_raw(RNG_LANES / 2, &w[0][0], out);                                                \
     }
 
 RNG_BATCHES(avx512, RNG_CLONE_AVX512)
